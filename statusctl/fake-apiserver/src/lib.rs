@@ -1,0 +1,1 @@
+//! A fake Kubernetes API server (placeholder; its issue fills it in).

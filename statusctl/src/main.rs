@@ -1,0 +1,88 @@
+//! `statusctl`: validate, render and push GitOps status documents from CI; check a running
+//! status-server.
+//!
+//! Exit codes are part of the contract (see `docs/cli.md`): 0 success, 1 the document is invalid
+//! or the server is unhealthy, 2 usage or I/O error; `push` adds its own codes (see `push.rs`).
+
+mod check;
+mod push;
+mod render;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Validate, render and push GitOps status documents; check a running status-server.
+#[derive(Debug, Parser)]
+#[command(name = "statusctl", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check status documents; exit 0 when all are valid, 1 when any is invalid, 2 on usage or I/O errors.
+    Validate(validate::Args),
+    /// Build a valid status document (or a ConfigMap manifest holding one) from flags.
+    Render(render::Args),
+    /// Print the JSON Schema of a status document.
+    Schema,
+    /// Write a document into one key of the live ConfigMap by server-side apply.
+    Push(push::Args),
+    /// Print a document served by a running status-server.
+    Get(check::GetArgs),
+    /// Exit non-zero when a running status-server reports a stale, out-of-sync or drifted document.
+    Check(check::CheckArgs),
+}
+
+/// Exit codes shared by every subcommand.
+pub(crate) mod exit {
+    use std::process::ExitCode;
+
+    /// Everything is fine.
+    pub(crate) const OK: u8 = 0;
+    /// The document is invalid, or the served status is unhealthy.
+    #[allow(dead_code)] // used by validate and check once they land
+    pub(crate) const FAILED: u8 = 1;
+    /// Bad usage, or a file, stdin or server that cannot be read.
+    pub(crate) const USAGE: u8 = 2;
+
+    pub(crate) fn code(code: u8) -> ExitCode {
+        ExitCode::from(code)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap exits 2 on usage errors and 0 for --help/--version; keep that, print its text.
+            let _ = e.print();
+            return exit::code(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Render(args) => render::run(args),
+        Command::Schema => {
+            println!("{:#}", status_core::json_schema());
+            Ok(exit::code(exit::OK))
+        }
+        Command::Push(args) => push::run(args),
+        Command::Get(args) => check::get(args),
+        Command::Check(args) => check::check(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("statusctl: error: {e:#}");
+            exit::code(exit::USAGE)
+        }
+    }
+}

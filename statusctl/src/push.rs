@@ -1,0 +1,11 @@
+//! `statusctl push` (placeholder; its issue fills it in).
+
+use std::process::ExitCode;
+
+/// Arguments of `statusctl push`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {}
+
+pub(crate) fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`statusctl push` is not implemented yet")
+}

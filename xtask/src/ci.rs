@@ -1,0 +1,33 @@
+//! `cargo xtask ci`: every check CI makes, in the order that fails fastest.
+
+use anyhow::Result;
+
+use crate::{cargo, codegen, run_cmd, tools};
+
+pub(crate) fn run(_args: &[String]) -> Result<()> {
+    run_cmd(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run_cmd(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    codegen::run(codegen::Mode::Check)?;
+    let bin = tools::install()?;
+    run_cmd(
+        cargo()
+            .args(["test", "--workspace", "--all-targets"])
+            .env("GITOPS_STATUS_TOOLS", &bin)
+            .env("INSTA_UPDATE", "no"),
+    )?;
+    // Doc tests are not part of --all-targets.
+    run_cmd(
+        cargo()
+            .args(["test", "--workspace", "--doc"])
+            .env("INSTA_UPDATE", "no"),
+    )?;
+    eprintln!("xtask ci: all checks passed");
+    Ok(())
+}

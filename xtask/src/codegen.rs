@@ -1,0 +1,73 @@
+//! Generated files, written by `cargo xtask codegen` and checked fresh by a test and by CI.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+
+use crate::project_root;
+
+/// Whether to write the generated files or only check that they are up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Write,
+    Check,
+}
+
+/// Every generated file: its path from the project root and its content.
+fn generated_files() -> Result<Vec<(PathBuf, String)>> {
+    let schema = status_core::json_schema();
+    Ok(vec![(
+        PathBuf::from("docs/status.schema.json"),
+        pretty(&schema)?,
+    )])
+}
+
+fn pretty(value: &serde_json::Value) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(value).context("serialising JSON")?;
+    text.push('\n');
+    Ok(text)
+}
+
+pub(crate) fn run(mode: Mode) -> Result<()> {
+    let root = project_root();
+    let mut stale = Vec::new();
+    for (relative, content) in generated_files()? {
+        let path = root.join(&relative);
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current == content {
+            continue;
+        }
+        match mode {
+            Mode::Write => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                std::fs::write(&path, content)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("wrote {}", relative.display());
+            }
+            Mode::Check => stale.push(relative.display().to_string()),
+        }
+    }
+    if !stale.is_empty() {
+        bail!(
+            "{} was not up-to-date — run `cargo xtask codegen` and commit",
+            stale
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn generated_files_are_fresh() {
+        if let Err(e) = super::run(super::Mode::Check) {
+            panic!("{e:#}");
+        }
+    }
+}
