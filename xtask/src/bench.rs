@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: benchmarks, reported as figures (never as test assertions).
 //!
-//! `cargo xtask bench validate` measures status-core's validation throughput.
+//! `validate`: status-core's validation throughput. `server`: status-server against nginx
+//! (`bench_server.rs`). `push`: `statusctl push` against kubectl (`bench_push.rs`).
 
 use anyhow::{Result, bail};
 
@@ -8,14 +9,16 @@ use crate::{cargo, run_cmd};
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let which: Vec<&str> = if args.is_empty() {
-        vec!["validate"]
+        vec!["validate", "server", "push"]
     } else {
         args.iter().map(String::as_str).collect()
     };
     for bench in which {
         match bench {
             "validate" => validate()?,
-            other => bail!("unknown benchmark `{other}` (known: validate)"),
+            "server" => crate::bench_server::run()?,
+            "push" => crate::bench_push::run()?,
+            other => bail!("unknown benchmark `{other}` (known: validate, server, push)"),
         }
     }
     Ok(())

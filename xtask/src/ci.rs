@@ -1,4 +1,5 @@
-//! `cargo xtask ci`: every check CI makes, in the order that fails fastest.
+//! `cargo xtask ci`: every check CI makes, in the order that fails fastest. The chart checks and
+//! the image smoke test run last: they need tools and release builds.
 
 use anyhow::Result;
 
@@ -28,6 +29,8 @@ pub(crate) fn run(_args: &[String]) -> Result<()> {
             .args(["test", "--workspace", "--doc"])
             .env("INSTA_UPDATE", "no"),
     )?;
+    crate::chart::run()?;
+    crate::image::smoke()?;
     eprintln!("xtask ci: all checks passed");
     Ok(())
 }

@@ -3,8 +3,12 @@
 //! One module per task. Run `cargo xtask help` for the list.
 
 mod bench;
+mod bench_push;
+mod bench_server;
+mod chart;
 mod ci;
 mod codegen;
+mod image;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -19,7 +23,9 @@ Tasks:
   ci        everything CI checks: fmt, clippy, tools, codegen freshness, tests, chart, image
   codegen   write generated files (docs/status.schema.json, the chart's values.schema.json)
   tools     install the test tools under target/tools (helm 3, helm 4, kubectl, kubernetes-validate)
-  bench     benchmarks (validation throughput; the server against nginx)
+  chart     lint, render and validate the Helm chart with Helm 3 and Helm 4
+  image     build the container image (static binaries, FROM scratch)
+  bench     benchmarks: validate | server | push (all when none is named)
 ";
 
 fn main() -> ExitCode {
@@ -42,6 +48,8 @@ fn run() -> Result<()> {
         "codegen" => codegen::run(codegen::Mode::Write),
         "tools" => tools::install().map(|dir| println!("{}", dir.display())),
         "bench" => bench::run(rest),
+        "chart" => chart::run(),
+        "image" => image::run(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
