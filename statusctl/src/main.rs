@@ -5,6 +5,8 @@
 //! or the server is unhealthy, 2 usage or I/O error; `push` adds its own codes (see `push.rs`).
 
 mod check;
+#[allow(dead_code)] // used by validate and push as they land
+mod input;
 mod push;
 mod render;
 mod validate;
