@@ -356,15 +356,27 @@ impl<'a> Check<'a> {
                     self.push(
                         Code::FutureLastCheck,
                         path,
-                        format!("last_check {s} is in the future (now is {}); is a clock wrong?", now.format("%Y-%m-%dT%H:%M:%SZ")),
+                        format!(
+                            "last_check {s} is in the future (now is {}); is a clock wrong?",
+                            now.format("%Y-%m-%dT%H:%M:%SZ")
+                        ),
                     );
                 }
             }
-            Err(e) => self.push(
-                Code::InvalidTimestamp,
-                path,
-                format!("last_check {s:?} is not an RFC 3339 timestamp ({e}); expected a date, time and offset such as \"2026-04-21T10:00:00Z\""),
-            ),
+            Err(e) => {
+                // The commonest mistake is a local time without an offset; say so plainly.
+                let why =
+                    if chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").is_ok() {
+                        "it has no UTC offset; add Z for UTC or an offset such as +02:00".to_owned()
+                    } else {
+                        e.to_string()
+                    };
+                self.push(
+                    Code::InvalidTimestamp,
+                    path,
+                    format!("last_check {s:?} is not an RFC 3339 timestamp ({why}); expected a date, time and offset such as \"2026-04-21T10:00:00Z\""),
+                )
+            }
         }
     }
 
