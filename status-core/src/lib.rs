@@ -30,6 +30,8 @@
 //!
 //! This crate does no I/O and knows nothing of HTTP or Kubernetes.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
 mod document;
 mod finding;
 mod locate;
