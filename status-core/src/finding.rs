@@ -91,6 +91,7 @@ codes! {
     DuplicateFile = ("W003", "duplicate-file", Warning, "The same entry appears twice in `files`."),
     FutureLastCheck = ("W004", "future-last-check", Warning, "`last_check` is more than five minutes in the future."),
     SyncedWithDrift = ("W005", "synced-with-drift", Warning, "`sync_status` is SYNCED but `drift_count` is not 0."),
+    DuplicateKey = ("W006", "duplicate-key", Warning, "A top-level field appears twice; readers keep only the last."),
 }
 
 impl fmt::Display for Code {

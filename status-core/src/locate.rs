@@ -82,6 +82,33 @@ pub(crate) fn locate(src: &str, path: &Path) -> Option<(usize, usize)> {
     (found < src.len()).then(|| line_column(src, found))
 }
 
+/// The keys of the top-level object of well-formed JSON `src`, each with its line and column, in
+/// source order (duplicates included: `serde_json` keeps only the last of each).
+pub(crate) fn top_level_keys(src: &str) -> Vec<(String, (usize, usize))> {
+    let mut scanner = Scanner {
+        b: src.as_bytes(),
+        i: 0,
+    };
+    let mut keys = Vec::new();
+    if scanner.eat(b'{').is_none() {
+        return keys;
+    }
+    loop {
+        scanner.ws();
+        let at = scanner.i;
+        let Some(key) = scanner.string() else { break };
+        keys.push((key, line_column(src, at)));
+        if scanner.eat(b':').is_none() {
+            break;
+        }
+        scanner.ws();
+        if scanner.skip_value().is_none() || scanner.eat(b',').is_none() {
+            break;
+        }
+    }
+    keys
+}
+
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
@@ -208,6 +235,20 @@ mod tests {
         assert_eq!(
             locate(src, &Path::root().key("files").index(9)),
             Some((3, 12))
+        );
+    }
+
+    #[test]
+    fn lists_top_level_keys_with_duplicates() {
+        let src = "{\"a\": {\"a\": 1}, \"b\": [\"a\"],\n \"a\": 2}";
+        let keys = top_level_keys(src);
+        assert_eq!(
+            keys,
+            [
+                ("a".to_owned(), (1, 2)),
+                ("b".to_owned(), (1, 17)),
+                ("a".to_owned(), (2, 2))
+            ]
         );
     }
 

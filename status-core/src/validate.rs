@@ -228,31 +228,31 @@ impl<'a> Check<'a> {
             }
         }
         self.consistency(object);
+        self.duplicate_keys();
     }
 
-    fn consistency(&mut self, object: &Map<String, Value>) {
-        let drift = object.get("drift_count").and_then(Value::as_u64);
-        let files = object.get("files").and_then(Value::as_array);
-        if let (Some(drift), Some(files)) = (drift, files)
-            && (drift as usize) < files.len()
-        {
-            self.push(
-                Code::DriftBelowFiles,
-                &Path::root().key("drift_count"),
-                format!(
-                    "drift_count is {drift} but files lists {} entries; drift_count counts the drifted files",
-                    files.len()
+    fn duplicate_keys(&mut self) {
+        use std::collections::hash_map::Entry;
+        let mut first_lines: HashMap<String, usize> = HashMap::new();
+        for (key, (line, column)) in crate::locate::top_level_keys(self.src) {
+            let path = Path::root().key(&key).to_string();
+            match first_lines.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(line);
+                }
+                Entry::Occupied(first) => self.findings.push(
+                    Finding::new(
+                        Code::DuplicateKey,
+                        path,
+                        format!(
+                            "`{}` appears again (first on line {}); JSON readers keep only the last value",
+                            first.key(),
+                            first.get()
+                        ),
+                    )
+                    .at(line, column),
                 ),
-            );
-        }
-        if object.get("sync_status").and_then(Value::as_str) == Some(SyncStatus::Synced.as_str())
-            && let Some(drift @ 1..) = drift
-        {
-            self.push(
-                Code::SyncedWithDrift,
-                &Path::root().key("sync_status"),
-                format!("sync_status is SYNCED but drift_count is {drift}; expected OUT_OF_SYNC, or drift_count 0"),
-            );
+            }
         }
     }
 

@@ -94,5 +94,6 @@ bad! {
     warnings_only => with("files", Some("[\"a.yaml\", \"b.yaml\", \"a.yaml\"]"));
     synced_with_drift => with("sync_status", Some("\"SYNCED\""));
     future_last_check => with("last_check", Some("\"2027-01-01T00:00:00Z\""));
+    duplicate_key => GOOD.replacen('{', "{\"sync_status\": \"SYNCED\",", 1);
     unknown_fields => with("team", Some("\"platform\"")).replacen('{', "{\"weird key\": true,", 1);
 }
