@@ -256,6 +256,32 @@ impl<'a> Check<'a> {
         }
     }
 
+    fn consistency(&mut self, object: &Map<String, Value>) {
+        let drift = object.get("drift_count").and_then(Value::as_u64);
+        let files = object.get("files").and_then(Value::as_array);
+        if let (Some(drift), Some(files)) = (drift, files)
+            && (drift as usize) < files.len()
+        {
+            self.push(
+                Code::DriftBelowFiles,
+                &Path::root().key("drift_count"),
+                format!(
+                    "drift_count is {drift} but files lists {} entries; drift_count counts the drifted files",
+                    files.len()
+                ),
+            );
+        }
+        if object.get("sync_status").and_then(Value::as_str) == Some(SyncStatus::Synced.as_str())
+            && let Some(drift @ 1..) = drift
+        {
+            self.push(
+                Code::SyncedWithDrift,
+                &Path::root().key("sync_status"),
+                format!("sync_status is SYNCED but drift_count is {drift}; expected OUT_OF_SYNC, or drift_count 0"),
+            );
+        }
+    }
+
     fn non_empty_string(&mut self, path: &Path, value: &Value) {
         match value {
             Value::String(s) if s.trim().is_empty() => self.push(
