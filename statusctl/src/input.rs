@@ -14,7 +14,8 @@ pub(crate) struct Input {
 }
 
 /// How much is read before giving up: more than any valid document, so that an oversized one is
-/// reported as too large (by status-core) rather than read without bound.
+/// reported as too large (by status-core, with its true size) rather than read without bound.
+/// Anything larger still is an input error: it cannot be a status document, and it is not read.
 const READ_LIMIT: u64 = status_core::MAX_DOCUMENT_BYTES as u64 * 16;
 
 /// Reads `arg`: `-` is standard input, anything else a file path.
@@ -24,9 +25,10 @@ pub(crate) fn read(arg: &str) -> Result<Input> {
     let mut bytes = Vec::new();
     if arg == "-" {
         std::io::stdin()
-            .take(READ_LIMIT)
+            .take(READ_LIMIT + 1)
             .read_to_end(&mut bytes)
             .context("cannot read standard input")?;
+        check_limit("standard input", &bytes)?;
         return Ok(Input {
             name: "<stdin>".to_owned(),
             bytes,
@@ -37,10 +39,21 @@ pub(crate) fn read(arg: &str) -> Result<Input> {
         bail!("cannot read {arg}: it is a directory, not a status document");
     }
     std::fs::File::open(arg)
-        .and_then(|f| f.take(READ_LIMIT).read_to_end(&mut bytes))
+        .and_then(|f| f.take(READ_LIMIT + 1).read_to_end(&mut bytes))
         .with_context(|| format!("cannot read {arg}"))?;
+    check_limit(arg, &bytes)?;
     Ok(Input {
         name: arg.to_owned(),
         bytes,
     })
+}
+
+fn check_limit(what: &str, bytes: &[u8]) -> Result<()> {
+    if bytes.len() as u64 > READ_LIMIT {
+        bail!(
+            "cannot read {what}: it is larger than {} MiB; a status document holds at most 1 MiB",
+            READ_LIMIT / (1024 * 1024)
+        );
+    }
+    Ok(())
 }

@@ -5,10 +5,10 @@
 //! or the server is unhealthy, 2 usage or I/O error; `push` adds its own codes (see `push.rs`).
 
 mod check;
-#[allow(dead_code)] // used by validate and push as they land
 mod input;
 mod push;
 mod render;
+mod report;
 mod validate;
 
 use std::process::ExitCode;
@@ -46,7 +46,6 @@ pub(crate) mod exit {
     /// Everything is fine.
     pub(crate) const OK: u8 = 0;
     /// The document is invalid, or the served status is unhealthy.
-    #[allow(dead_code)] // used by validate and check once they land
     pub(crate) const FAILED: u8 = 1;
     /// Bad usage, or a file, stdin or server that cannot be read.
     pub(crate) const USAGE: u8 = 2;

@@ -1,11 +1,493 @@
-//! `statusctl render` (placeholder; its issue fills it in).
+//! `statusctl render`: build a status document (or a ConfigMap manifest holding one) from flags.
+//!
+//! The document is built, serialised, and the exact bytes that would be written are validated by
+//! status-core before anything is printed: render never writes an invalid document. Warnings go
+//! to stderr and do not stop it. [`build`] and [`configmap`] are pure, so the round-trip property
+//! (anything render writes, validate accepts) is tested in-process as well as through the binary.
 
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Arguments of `statusctl render`.
-#[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+use anyhow::{Context, Result, anyhow};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde_json::{Map, Value, json};
+use status_core::{Finding, HealthStatus, NonEmptyString, StatusDocument, SyncStatus, Validator};
 
-pub(crate) fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`statusctl render` is not implemented yet")
+use crate::exit;
+use crate::input;
+
+/// The ConfigMap `-o configmap` names by default: the chart's live ConfigMap, which `push` owns.
+const DEFAULT_NAME: &str = "gitops-status-server-live";
+/// The key `-o configmap` writes by default: the document the server serves at `/status.json`.
+const DEFAULT_KEY: &str = "status.json";
+
+/// Arguments of `statusctl render`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct Args {
+    /// The Git repository the deployment is synced from (a name or a URL).
+    #[arg(long)]
+    pub(crate) repo: String,
+    /// The cluster or server the repository is deployed to.
+    #[arg(long)]
+    pub(crate) server: String,
+    /// SYNCED, OUT_OF_SYNC, UNKNOWN or ERROR; Argo CD's Synced, OutOfSync, Unknown and any case
+    /// are accepted and written in the canonical spelling.
+    #[arg(long, value_name = "STATUS", value_parser = parse_sync_status)]
+    pub(crate) sync_status: SyncStatus,
+    /// A drifted file; repeat for several. Listed before those of --files-from.
+    #[arg(long = "file", value_name = "FILE")]
+    pub(crate) files: Vec<String>,
+    /// Read drifted files from FILE, one per line (`-` for standard input); blank lines are
+    /// skipped, CRLF line ends are accepted.
+    #[arg(long, value_name = "FILE|-")]
+    pub(crate) files_from: Option<String>,
+    /// How many resources or files drifted [default: the number of files]
+    #[arg(long, value_name = "N", value_parser = parse_drift_count, allow_hyphen_values = true)]
+    pub(crate) drift_count: Option<u64>,
+    /// When the status was checked, RFC 3339 [default: now, UTC, whole seconds]
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
+    pub(crate) last_check: Option<DateTime<FixedOffset>>,
+    /// The Git revision (commit SHA, tag or branch) that was checked.
+    #[arg(long)]
+    pub(crate) revision: Option<String>,
+    /// Argo CD's health status: Healthy, Progressing, Degraded, Suspended, Missing or Unknown
+    /// (any case).
+    #[arg(long, value_name = "STATUS", value_parser = parse_health_status)]
+    pub(crate) health_status: Option<HealthStatus>,
+    /// A free-form message for people, such as the last sync result.
+    #[arg(long)]
+    pub(crate) message: Option<String>,
+    /// The environment name (production, staging, ...).
+    #[arg(long)]
+    pub(crate) environment: Option<String>,
+    /// What to write: the document as JSON, or a ConfigMap manifest (YAML) holding it.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Json)]
+    pub(crate) output: Output,
+    /// The ConfigMap's name (-o configmap) [default: gitops-status-server-live]
+    #[arg(long, value_parser = parse_name)]
+    pub(crate) name: Option<String>,
+    /// The ConfigMap's namespace (-o configmap); omitted from the manifest when not given.
+    #[arg(long, value_parser = parse_namespace)]
+    pub(crate) namespace: Option<String>,
+    /// The ConfigMap key holding the document (-o configmap) [default: status.json]
+    #[arg(long, value_parser = parse_key)]
+    pub(crate) key: Option<String>,
+    /// Write the result to PATH (atomically: a temporary file, then a rename) and print nothing.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) output_file: Option<PathBuf>,
+}
+
+/// What `render` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Output {
+    /// The document, indented JSON with a trailing newline.
+    Json,
+    /// A ConfigMap manifest, the same object `kubectl create configmap --dry-run=client -o yaml`
+    /// makes.
+    Configmap,
+}
+
+/// A document that passed validation: the exact text to write, and its warnings.
+#[derive(Debug, Clone)]
+pub(crate) struct Rendered {
+    /// The document as written: indented JSON with a trailing newline.
+    pub(crate) json: String,
+    /// Warnings status-core found in it (they do not stop render).
+    pub(crate) warnings: Vec<Finding>,
+}
+
+pub(crate) fn run(args: Args) -> Result<ExitCode> {
+    if args.output == Output::Json {
+        for (flag, given) in [
+            ("--name", args.name.is_some()),
+            ("--namespace", args.namespace.is_some()),
+            ("--key", args.key.is_some()),
+        ] {
+            if given {
+                return Err(anyhow!(
+                    "{flag} applies to `-o configmap` only; add `-o configmap` or drop {flag}"
+                ));
+            }
+        }
+    }
+    let listed = match &args.files_from {
+        Some(arg) => {
+            let input = input::read(arg).context("--files-from")?;
+            parse_file_list(&input.name, &input.bytes)?
+        }
+        None => Vec::new(),
+    };
+    let rendered = match build(&args, listed, Utc::now()) {
+        Ok(rendered) => rendered,
+        Err(findings) => {
+            let mut err = std::io::stderr().lock();
+            for finding in &findings {
+                writeln!(err, "statusctl: {}", flag_finding(finding))?;
+            }
+            writeln!(
+                err,
+                "statusctl: error: the document built from the flags is invalid; nothing was written"
+            )?;
+            return Ok(exit::code(exit::FAILED));
+        }
+    };
+    {
+        let mut err = std::io::stderr().lock();
+        for finding in &rendered.warnings {
+            writeln!(err, "statusctl: {}", flag_finding(finding))?;
+        }
+    }
+    let text = match args.output {
+        Output::Json => rendered.json,
+        Output::Configmap => configmap(
+            args.name.as_deref().unwrap_or(DEFAULT_NAME),
+            args.namespace.as_deref(),
+            args.key.as_deref().unwrap_or(DEFAULT_KEY),
+            &rendered.json,
+        )?,
+    };
+    match &args.output_file {
+        Some(path) => write_atomically(path, &text)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(exit::code(exit::OK))
+}
+
+/// Builds the document from `args` plus the files read from `--files-from`, at `now`.
+///
+/// Returns the failing findings when status-core rejects the result (an empty `--repo`, say).
+pub(crate) fn build(
+    args: &Args,
+    listed: Vec<String>,
+    now: DateTime<Utc>,
+) -> Result<Rendered, Vec<Finding>> {
+    let files: Vec<NonEmptyString> = args
+        .files
+        .iter()
+        .cloned()
+        .chain(listed)
+        .map(NonEmptyString)
+        .collect();
+    let last_check = args.last_check.unwrap_or_else(|| {
+        // Whole seconds: sub-second digits are noise in a status page and in diffs.
+        DateTime::from_timestamp(now.timestamp(), 0)
+            .unwrap_or(now)
+            .fixed_offset()
+    });
+    let doc = StatusDocument {
+        repo: args.repo.clone(),
+        server: args.server.clone(),
+        sync_status: args.sync_status,
+        drift_count: args.drift_count.unwrap_or(files.len() as u64),
+        files,
+        last_check,
+        revision: args.revision.clone(),
+        health_status: args.health_status,
+        message: args.message.clone(),
+        environment: args.environment.clone(),
+        extra: Map::new(),
+    };
+    // Validate the very bytes that will be written, not the struct they came from.
+    let json = doc.to_json_pretty();
+    let report = Validator::new().now(now).validate(json.as_bytes());
+    if report.is_valid() {
+        Ok(Rendered {
+            json,
+            warnings: report.findings,
+        })
+    } else {
+        Err(report
+            .findings
+            .into_iter()
+            .filter(|f| f.fails(false))
+            .collect())
+    }
+}
+
+/// The file names in a `--files-from` input: one per line, blank lines skipped, `\r\n` accepted.
+pub(crate) fn parse_file_list(name: &str, bytes: &[u8]) -> Result<Vec<String>> {
+    let mut files = Vec::new();
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = std::str::from_utf8(line).map_err(|e| {
+            anyhow!(
+                "--files-from {name}: line {} is not UTF-8 (byte {} of the line); file names must be UTF-8",
+                i + 1,
+                e.valid_up_to() + 1
+            )
+        })?;
+        if !line.trim().is_empty() {
+            files.push(line.to_owned());
+        }
+    }
+    Ok(files)
+}
+
+/// A finding about a built document, naming the flag its field came from.
+fn flag_finding(finding: &Finding) -> String {
+    let field = finding
+        .path
+        .strip_prefix("$.")
+        .map(|p| p.split(['.', '[']).next().unwrap_or(p))
+        .unwrap_or("");
+    let flag = match field {
+        "files" => "--file/--files-from".to_owned(),
+        "" => String::new(),
+        other => format!("--{}", other.replace('_', "-")),
+    };
+    let from = if flag.is_empty() {
+        String::new()
+    } else {
+        format!(" (from {flag})")
+    };
+    format!(
+        "{}[{}] {}{from}: {}",
+        finding.severity,
+        finding.code.name(),
+        finding.path,
+        finding.message
+    )
+}
+
+/// The ConfigMap manifest holding `json` under `key`: the same object (and, for the same input,
+/// the same text) as `kubectl create configmap NAME --from-file=KEY=FILE --dry-run=client -o yaml`.
+///
+/// kubectl 1.35 omits `metadata.creationTimestamp`; so does this. Keys are in kubectl's
+/// (alphabetical) order.
+pub(crate) fn configmap(
+    name: &str,
+    namespace: Option<&str>,
+    key: &str,
+    json: &str,
+) -> Result<String> {
+    let mut metadata = Map::new();
+    metadata.insert("name".to_owned(), Value::from(name));
+    if let Some(namespace) = namespace {
+        metadata.insert("namespace".to_owned(), Value::from(namespace));
+    }
+    let mut data = Map::new();
+    data.insert(key.to_owned(), Value::from(json));
+    let manifest = json!({
+        "apiVersion": "v1",
+        "data": data,
+        "kind": "ConfigMap",
+        "metadata": metadata,
+    });
+    serde_yaml::to_string(&manifest).context("cannot write the ConfigMap as YAML")
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
+/// reader (the PostSync Job's main container, say) sees the old file or the whole new one.
+fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| anyhow!("--output-file {}: not a file path", path.display()))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| -> std::io::Result<()> {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        // Best effort: the temporary file is ours and useless now.
+        let _ = fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write --output-file {}", path.display()))
+}
+
+fn parse_sync_status(s: &str) -> Result<SyncStatus, String> {
+    s.parse::<SyncStatus>().map_err(|_| {
+        "expected one of SYNCED, OUT_OF_SYNC, UNKNOWN, ERROR (Argo CD's Synced, OutOfSync, Unknown and any case are accepted too)".to_owned()
+    })
+}
+
+fn parse_health_status(s: &str) -> Result<HealthStatus, String> {
+    s.parse::<HealthStatus>().map_err(|_| {
+        "expected one of Healthy, Progressing, Degraded, Suspended, Missing, Unknown (any case)"
+            .to_owned()
+    })
+}
+
+fn parse_drift_count(s: &str) -> Result<u64, String> {
+    s.parse::<u64>()
+        .map_err(|_| "expected a whole number >= 0".to_owned())
+}
+
+fn parse_timestamp(s: &str) -> Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(s).map_err(|e| {
+        format!("expected an RFC 3339 timestamp with an offset, such as 2026-04-21T10:00:00Z ({e})")
+    })
+}
+
+/// A ConfigMap name: a DNS subdomain (RFC 1123), as the API server requires.
+fn parse_name(s: &str) -> Result<String, String> {
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    if s.len() <= 253 && s.split('.').all(label_ok) {
+        Ok(s.to_owned())
+    } else {
+        Err("expected a ConfigMap name: lower-case letters, digits, `-` and `.`, starting and ending with a letter or digit, at most 253 characters".to_owned())
+    }
+}
+
+/// A namespace: a DNS label (RFC 1123).
+fn parse_namespace(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("expected a namespace: lower-case letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters".to_owned())
+    }
+}
+
+/// A ConfigMap key, by the API server's rule: `[-._a-zA-Z0-9]+`, at most 253 characters, not
+/// `.` or `..` and not starting with `..`.
+fn parse_key(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 253
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        && s != "."
+        && !s.starts_with("..");
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("expected a ConfigMap key: letters, digits, `-`, `_` and `.`, at most 253 characters, not `.` and not starting with `..`".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn args(repo: &str, server: &str) -> Args {
+        Args {
+            repo: repo.to_owned(),
+            server: server.to_owned(),
+            sync_status: SyncStatus::OutOfSync,
+            files: Vec::new(),
+            files_from: None,
+            drift_count: None,
+            last_check: None,
+            revision: None,
+            health_status: None,
+            message: None,
+            environment: None,
+            output: Output::Json,
+            name: None,
+            namespace: None,
+            key: None,
+            output_file: None,
+        }
+    }
+
+    #[test]
+    fn file_list_skips_blank_lines_and_accepts_crlf() {
+        let files = parse_file_list("x", b"a.yaml\r\n\r\n  \nb c.yaml\nlast").unwrap();
+        assert_eq!(files, ["a.yaml", "b c.yaml", "last"]);
+        let err = parse_file_list("list.txt", b"ok\nbad\xff\n").unwrap_err();
+        assert!(err.to_string().contains("line 2 is not UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn names_keys_and_namespaces_follow_kubernetes_rules() {
+        assert!(parse_name("gitops-status-server-live").is_ok());
+        assert!(parse_name("a.b-c").is_ok());
+        for bad in ["", "Foo", "a_b", "-a", "a-", "a..b", &"a".repeat(254)] {
+            assert!(parse_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_namespace("argocd").is_ok());
+        assert!(parse_namespace(&"a".repeat(64)).is_err());
+        assert!(parse_key("status.json").is_ok());
+        assert!(parse_key("..a").is_err());
+        assert!(parse_key(".").is_err());
+        assert!(parse_key("a/b").is_err());
+        assert!(parse_key(&"k".repeat(254)).is_err());
+    }
+
+    #[test]
+    fn empty_repo_is_rejected_with_its_finding() {
+        let findings = build(&args(" ", "s"), Vec::new(), Utc::now()).unwrap_err();
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].path, "$.repo");
+        assert_eq!(
+            flag_finding(&findings[0]),
+            "error[empty-string] $.repo (from --repo): $.repo is empty; expected a non-empty string"
+        );
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        // Unicode, quotes, backslashes, control characters and YAML's own line breaks.
+        prop_oneof![
+            "[a-zA-Z0-9._/ -]{0,12}",
+            any::<String>(),
+            "[\"\\\\\n\r\t\u{85}\u{2028}\u{feff}:#ä😀 -]{0,8}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Anything `build` returns, status-core accepts; and `-o configmap` carries it intact.
+        #[test]
+        fn whatever_render_writes_validate_accepts(
+            repo in text(),
+            server in text(),
+            status in 0usize..4,
+            files in proptest::collection::vec(text(), 0..5),
+            drift in proptest::option::of(0u64..10),
+            message in proptest::option::of(text()),
+            seconds in 0i64..4_102_444_800,
+        ) {
+            let mut a = args(&repo, &server);
+            a.sync_status = SyncStatus::ALL[status];
+            a.drift_count = drift;
+            a.message = message;
+            a.last_check = DateTime::from_timestamp(seconds, 0).map(|t| t.fixed_offset());
+            let now = Utc::now();
+            match build(&a, files, now) {
+                Ok(rendered) => {
+                    let report = Validator::new().now(now).validate(rendered.json.as_bytes());
+                    prop_assert!(report.is_valid(), "{:?}", report.findings);
+                    let yaml = configmap("n", Some("ns"), "status.json", &rendered.json).unwrap();
+                    let back: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
+                    prop_assert_eq!(back["data"]["status.json"].as_str(), Some(rendered.json.as_str()));
+                }
+                Err(findings) => {
+                    prop_assert!(!findings.is_empty());
+                    prop_assert!(findings.iter().all(|f| f.code.name() == "empty-string"), "{:?}", findings);
+                }
+            }
+        }
+    }
 }

@@ -1,11 +1,73 @@
-//! `statusctl validate` (placeholder; its issue fills it in).
+//! `statusctl validate FILE...|-`: check status documents with status-core and report every file.
+//!
+//! Every input is read and reported, even after one fails, so a CI log shows all problems at
+//! once. The exit code is the most serious outcome: 2 when any input could not be read (or the
+//! usage is wrong), else 1 when any document fails, else 0.
 
+use std::io::Write;
 use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+use crate::exit;
+use crate::input;
+use crate::report::{self, Checked, Format, Tally};
 
 /// Arguments of `statusctl validate`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// The documents to check; `-` reads one from standard input.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<String>,
+    /// Fail on warnings too (unknown fields, drift_count below the number of files, ...).
+    #[arg(long)]
+    strict: bool,
+    /// How to print the results.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
 
-pub(crate) fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`statusctl validate` is not implemented yet")
+pub(crate) fn run(args: Args) -> Result<ExitCode> {
+    if args.files.iter().filter(|f| *f == "-").count() > 1 {
+        bail!("`-` (standard input) is given more than once; it can be read only once");
+    }
+    let checked: Vec<Checked> = args
+        .files
+        .iter()
+        .map(|arg| match input::read(arg) {
+            Ok(input) => Checked {
+                name: input.name,
+                outcome: Ok(status_core::validate(&input.bytes)),
+            },
+            Err(e) => Checked {
+                name: if arg == "-" {
+                    "<stdin>".to_owned()
+                } else {
+                    arg.clone()
+                },
+                outcome: Err(format!("{e:#}")),
+            },
+        })
+        .collect();
+
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = stdout.lock();
+    report::write(
+        &mut out,
+        &mut stderr.lock(),
+        args.format,
+        args.strict,
+        &checked,
+    )?;
+    out.flush()?;
+
+    let tally = Tally::of(&checked, args.strict);
+    Ok(exit::code(if tally.unreadable > 0 {
+        exit::USAGE
+    } else if tally.invalid > 0 {
+        exit::FAILED
+    } else {
+        exit::OK
+    }))
 }

@@ -1,0 +1,317 @@
+//! Printing validation results in the three output formats (`human`, `json`, `github`).
+//!
+//! `validate` prints every file it checked through [`write`]; `push` prints a rejected
+//! document's findings the same way, so a CI log reads alike whichever command failed.
+//! The rules themselves live in status-core; this module only formats its [`Report`]s.
+
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+use status_core::{Finding, Report, Severity};
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// `FILE:LINE:COL: error[code] $.path: message` lines, one verdict line per file, a summary.
+    #[default]
+    Human,
+    /// One JSON object on stdout, stable for scripts (see docs/cli.md).
+    Json,
+    /// GitHub Actions workflow commands (`::error file=..,line=..,col=..::message`).
+    Github,
+}
+
+/// What happened to one input: it was checked, or it could not be read.
+#[derive(Debug)]
+pub(crate) struct Checked {
+    /// The file as given on the command line, or `<stdin>`.
+    pub(crate) name: String,
+    /// The validation report, or why the input could not be read (an I/O or usage problem).
+    pub(crate) outcome: Result<Report, String>,
+}
+
+impl Checked {
+    /// Whether this input passes: read, and no failing finding.
+    pub(crate) fn passes(&self, strict: bool) -> bool {
+        matches!(&self.outcome, Ok(report) if report.passes(strict))
+    }
+}
+
+/// Counts over a set of checked inputs, for the summary and the exit code.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tally {
+    /// Inputs that pass.
+    pub(crate) valid: usize,
+    /// Inputs that were read but fail.
+    pub(crate) invalid: usize,
+    /// Inputs that could not be read.
+    pub(crate) unreadable: usize,
+}
+
+impl Tally {
+    /// Counts `checked` under `strict`.
+    pub(crate) fn of(checked: &[Checked], strict: bool) -> Self {
+        let mut tally = Self::default();
+        for c in checked {
+            match &c.outcome {
+                Err(_) => tally.unreadable += 1,
+                Ok(_) if c.passes(strict) => tally.valid += 1,
+                Ok(_) => tally.invalid += 1,
+            }
+        }
+        tally
+    }
+}
+
+/// Writes the results of `checked` in `format`: findings and verdicts to `out`, the reasons an
+/// input could not be read to `err` (as `statusctl: error: ...`; `json` carries them in `out`).
+///
+/// Under `strict`, warnings fail: `human` still labels them `warning`, `json` marks them
+/// `"fails": true`, and `github` prints them as `::error` so the check turns red where it fails.
+pub(crate) fn write(
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    format: Format,
+    strict: bool,
+    checked: &[Checked],
+) -> io::Result<()> {
+    match format {
+        Format::Human => write_human(out, err, strict, checked),
+        Format::Json => write_json(out, strict, checked),
+        Format::Github => write_github(out, err, strict, checked),
+    }
+}
+
+fn write_human(
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    strict: bool,
+    checked: &[Checked],
+) -> io::Result<()> {
+    for c in checked {
+        let report = match &c.outcome {
+            Ok(report) => report,
+            Err(reason) => {
+                writeln!(err, "statusctl: error: {}", printable(reason))?;
+                continue;
+            }
+        };
+        let name = printable(&c.name);
+        for finding in &report.findings {
+            writeln!(out, "{}", human_line(&name, finding))?;
+        }
+        let errors = report.of(Severity::Error).count();
+        let warnings = report.of(Severity::Warning).count();
+        if c.passes(strict) {
+            match warnings {
+                0 => writeln!(out, "{name}: valid")?,
+                n => writeln!(out, "{name}: valid ({})", plural(n, "warning"))?,
+            }
+        } else {
+            let mut counts = Vec::new();
+            if errors > 0 {
+                counts.push(plural(errors, "error"));
+            }
+            if warnings > 0 {
+                counts.push(plural(warnings, "warning"));
+            }
+            let strict_note = if strict && errors == 0 {
+                "; --strict fails on warnings"
+            } else {
+                ""
+            };
+            writeln!(out, "{name}: invalid ({}{strict_note})", counts.join(", "))?;
+        }
+    }
+    if checked.len() > 1 {
+        let tally = Tally::of(checked, strict);
+        let mut parts = vec![format!("{} valid", tally.valid)];
+        if tally.invalid > 0 {
+            parts.push(format!("{} invalid", tally.invalid));
+        }
+        if tally.unreadable > 0 {
+            parts.push(format!("{} unreadable", tally.unreadable));
+        }
+        writeln!(
+            out,
+            "{} checked: {}",
+            plural(checked.len(), "file"),
+            parts.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// `FILE:LINE:COL: error[code] $.path: message`, or `FILE: ...` when the position is unknown.
+pub(crate) fn human_line(name: &str, finding: &Finding) -> String {
+    let place = match (finding.line, finding.column) {
+        (Some(line), Some(column)) => format!("{name}:{line}:{column}"),
+        _ => name.to_owned(),
+    };
+    format!(
+        "{place}: {}[{}] {}: {}",
+        finding.severity,
+        finding.code.name(),
+        printable(&finding.path),
+        printable(&finding.message)
+    )
+}
+
+fn write_json(out: &mut dyn Write, strict: bool, checked: &[Checked]) -> io::Result<()> {
+    let tally = Tally::of(checked, strict);
+    let files: Vec<Value> = checked
+        .iter()
+        .map(|c| match &c.outcome {
+            Ok(report) => json!({
+                "file": c.name,
+                "valid": c.passes(strict),
+                "error": null,
+                "errors": report.of(Severity::Error).count(),
+                "warnings": report.of(Severity::Warning).count(),
+                "findings": report.findings.iter().map(|f| finding_json(f, strict)).collect::<Vec<_>>(),
+            }),
+            Err(reason) => json!({
+                "file": c.name,
+                "valid": false,
+                "error": reason,
+                "errors": 0,
+                "warnings": 0,
+                "findings": [],
+            }),
+        })
+        .collect();
+    let doc = json!({
+        "valid": tally.invalid == 0 && tally.unreadable == 0,
+        "strict": strict,
+        "summary": {
+            "files": checked.len(),
+            "valid": tally.valid,
+            "invalid": tally.invalid,
+            "unreadable": tally.unreadable,
+        },
+        "files": files,
+    });
+    let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
+    writeln!(out, "{text}")
+}
+
+/// One finding as JSON; every key is always present (`null` when unknown) so scripts can rely on it.
+pub(crate) fn finding_json(finding: &Finding, strict: bool) -> Value {
+    json!({
+        "code": finding.code.id(),
+        "name": finding.code.name(),
+        "severity": finding.severity.as_str(),
+        "fails": finding.fails(strict),
+        "path": finding.path,
+        "message": finding.message,
+        "line": finding.line,
+        "column": finding.column,
+    })
+}
+
+fn write_github(
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    strict: bool,
+    checked: &[Checked],
+) -> io::Result<()> {
+    for c in checked {
+        match &c.outcome {
+            Ok(report) => {
+                for finding in &report.findings {
+                    writeln!(out, "{}", github_line(&c.name, finding, strict))?;
+                }
+            }
+            Err(reason) => {
+                writeln!(
+                    out,
+                    "::error file={},title={}::{}",
+                    escape_property(&c.name),
+                    escape_property("statusctl: cannot read file"),
+                    escape_data(reason)
+                )?;
+                writeln!(err, "statusctl: error: {}", printable(reason))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One GitHub Actions workflow command for a finding: `::error` when it fails, else `::warning`.
+pub(crate) fn github_line(name: &str, finding: &Finding, strict: bool) -> String {
+    let command = if finding.fails(strict) {
+        "error"
+    } else {
+        "warning"
+    };
+    let mut properties = format!("file={}", escape_property(name));
+    if let (Some(line), Some(column)) = (finding.line, finding.column) {
+        properties.push_str(&format!(",line={line},col={column}"));
+    }
+    let title = format!(
+        "{} {} at {}",
+        finding.code.id(),
+        finding.code.name(),
+        finding.path
+    );
+    properties.push_str(&format!(",title={}", escape_property(&title)));
+    format!(
+        "::{command} {properties}::{}",
+        escape_data(&finding.message)
+    )
+}
+
+/// Escapes a workflow command's message, as the Actions toolkit does (`%`, `\r`, `\n`).
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value: the data escapes plus `:` and `,`.
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The text with control characters escaped, so a file name or field name holding a newline
+/// cannot break the one-finding-per-line format.
+fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_escapes_follow_the_toolkit() {
+        assert_eq!(escape_data("50% a\r\nb"), "50%25 a%0D%0Ab");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+
+    #[test]
+    fn printable_escapes_control_characters_only() {
+        assert_eq!(printable("ü a\nb\t"), "ü a\\nb\\t");
+    }
+}
