@@ -16,10 +16,43 @@ pub(crate) enum Mode {
 /// Every generated file: its path from the project root and its content.
 fn generated_files() -> Result<Vec<(PathBuf, String)>> {
     let schema = status_core::json_schema();
-    Ok(vec![(
-        PathBuf::from("docs/status.schema.json"),
-        pretty(&schema)?,
-    )])
+    Ok(vec![
+        (PathBuf::from("docs/status.schema.json"), pretty(&schema)?),
+        (
+            PathBuf::from("charts/gitops-status-server/values.schema.json"),
+            pretty(&values_schema(&schema)?)?,
+        ),
+    ])
+}
+
+/// The hand-written part of the chart's values schema; [`values_schema`] fills in the document
+/// schema where it says "generated".
+const VALUES_SCHEMA_IN: &str = include_str!("values.schema.in.json");
+
+/// The chart's `values.schema.json`: the hand-written schema with the status-core document schema
+/// embedded for `statusJson` and for every value of `extraStatusFiles`, so that Helm itself
+/// refuses `sync_status: BOGUS` or `drift_count: -1` and names the field.
+fn values_schema(document: &serde_json::Value) -> Result<serde_json::Value> {
+    let mut values: serde_json::Value =
+        serde_json::from_str(VALUES_SCHEMA_IN).context("parsing xtask/src/values.schema.in.json")?;
+    // A subschema carries no `$schema` of its own (draft-07 ignores it there; keep the file tidy).
+    let mut embedded = document.clone();
+    if let Some(object) = embedded.as_object_mut() {
+        object.remove("$schema");
+    }
+    for pointer in [
+        "/properties/statusJson",
+        "/properties/extraStatusFiles/additionalProperties",
+    ] {
+        let slot = values
+            .pointer_mut(pointer)
+            .with_context(|| format!("values.schema.in.json has no {pointer}"))?;
+        if !slot.as_str().is_some_and(|s| s.starts_with("generated")) {
+            bail!("values.schema.in.json: {pointer} should be a \"generated: ...\" placeholder");
+        }
+        *slot = embedded.clone();
+    }
+    Ok(values)
 }
 
 fn pretty(value: &serde_json::Value) -> Result<String> {
