@@ -36,7 +36,7 @@ pub(crate) fn read(arg: &str) -> Result<Input> {
     }
     let meta = std::fs::metadata(arg).with_context(|| format!("cannot read {arg}"))?;
     if meta.is_dir() {
-        bail!("cannot read {arg}: it is a directory, not a status document");
+        bail!("cannot read {arg}: it is a directory, not a file");
     }
     std::fs::File::open(arg)
         .and_then(|f| f.take(READ_LIMIT + 1).read_to_end(&mut bytes))
@@ -51,7 +51,7 @@ pub(crate) fn read(arg: &str) -> Result<Input> {
 fn check_limit(what: &str, bytes: &[u8]) -> Result<()> {
     if bytes.len() as u64 > READ_LIMIT {
         bail!(
-            "cannot read {what}: it is larger than {} MiB; a status document holds at most 1 MiB",
+            "cannot read {what}: it is larger than {} MiB, more than statusctl reads (a status document holds at most 1 MiB)",
             READ_LIMIT / (1024 * 1024)
         );
     }

@@ -28,7 +28,7 @@ enum Command {
     /// Check status documents; exit 0 when all are valid, 1 when any is invalid, 2 on usage or I/O errors.
     Validate(validate::Args),
     /// Build a valid status document (or a ConfigMap manifest holding one) from flags.
-    Render(render::Args),
+    Render(Box<render::Args>), // boxed: its many flags would make every variant as large
     /// Print the JSON Schema of a status document.
     Schema,
     /// Write a document into one key of the live ConfigMap by server-side apply.
@@ -70,7 +70,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
-        Command::Render(args) => render::run(args),
+        Command::Render(args) => render::run(*args),
         Command::Schema => {
             println!("{:#}", status_core::json_schema());
             Ok(exit::code(exit::OK))

@@ -1,0 +1,9 @@
+//! End-to-end tests of `statusctl validate`, `render` and `schema`: they run the real binary
+//! (assert_cmd) with a cleared environment and snapshot what a user sees (insta).
+
+mod kubectl;
+mod render;
+mod roundtrip;
+mod schema;
+mod support;
+mod validate;

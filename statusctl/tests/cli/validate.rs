@@ -1,0 +1,240 @@
+//! `statusctl validate`: output in each format, exit codes, and bad input of every kind.
+
+use std::fs;
+
+use serde_json::Value;
+
+use crate::support::{fixtures, run, settings, statusctl};
+
+const FORMATS: [&str; 3] = ["human", "json", "github"];
+
+#[test]
+fn several_files_are_each_reported_in_every_format() {
+    for format in FORMATS {
+        let r = run(statusctl(&fixtures()).args([
+            "validate",
+            "--format",
+            format,
+            "valid.json",
+            "warnings.json",
+            "invalid.json",
+            "syntax.json",
+        ]));
+        assert_eq!(r.code, 1, "{}", r.transcript());
+        settings()
+            .bind(|| insta::assert_snapshot!(format!("validate_several_{format}"), r.transcript()));
+    }
+}
+
+#[test]
+fn one_valid_file_is_reported_valid_and_exits_0() {
+    let r = run(statusctl(&fixtures()).args(["validate", "valid.json"]));
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stdout, "valid.json: valid\n");
+    assert_eq!(r.stderr, "");
+    // Quiet on success in the github format: no annotation without a finding.
+    let r = run(statusctl(&fixtures()).args(["validate", "--format", "github", "valid.json"]));
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
+}
+
+#[test]
+fn warnings_pass_unless_strict() {
+    let r = run(statusctl(&fixtures()).args(["validate", "warnings.json"]));
+    assert_eq!(r.code, 0, "{}", r.transcript());
+    assert!(
+        r.stdout.ends_with("warnings.json: valid (4 warnings)\n"),
+        "{}",
+        r.stdout
+    );
+
+    for format in FORMATS {
+        let r = run(statusctl(&fixtures()).args([
+            "validate",
+            "--strict",
+            "--format",
+            format,
+            "valid.json",
+            "warnings.json",
+        ]));
+        assert_eq!(r.code, 1, "{}", r.transcript());
+        settings()
+            .bind(|| insta::assert_snapshot!(format!("validate_strict_{format}"), r.transcript()));
+    }
+}
+
+#[test]
+fn json_format_is_one_stable_object() {
+    let r = run(statusctl(&fixtures()).args([
+        "validate",
+        "--format",
+        "json",
+        "warnings.json",
+        "invalid.json",
+        "missing.json",
+    ]));
+    assert_eq!(r.code, 2);
+    let v: Value = serde_json::from_str(&r.stdout).expect("stdout is one JSON document");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["summary"]["files"], 3);
+    assert_eq!(v["summary"]["unreadable"], 1);
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files[0]["valid"], true);
+    assert_eq!(files[1]["valid"], false);
+    assert!(files[2]["error"].as_str().unwrap().contains("missing.json"));
+    for finding in files.iter().flat_map(|f| f["findings"].as_array().unwrap()) {
+        let keys: Vec<&str> = finding
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "code", "name", "severity", "fails", "path", "message", "line", "column"
+            ]
+        );
+    }
+}
+
+/// A missing file beats an invalid one: every file is still reported, and the exit code is 2.
+#[test]
+fn unreadable_files_exit_2_after_reporting_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(
+        fixtures().join("invalid.json"),
+        dir.path().join("invalid.json"),
+    )
+    .unwrap();
+    fs::create_dir(dir.path().join("statuses")).unwrap();
+    for format in FORMATS {
+        let r = run(statusctl(dir.path()).args([
+            "validate",
+            "--format",
+            format,
+            "missing.json",
+            "invalid.json",
+            "statuses",
+        ]));
+        assert_eq!(r.code, 2, "{}", r.transcript());
+        settings().bind(|| {
+            insta::assert_snapshot!(format!("validate_unreadable_{format}"), r.transcript())
+        });
+    }
+}
+
+/// Every kind of bad input: a clear message, the documented exit code, and no panic.
+#[test]
+fn bad_inputs_get_clear_messages_and_documented_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("empty.json"), "").unwrap();
+    fs::write(d.join("blank.json"), " \n\t\n").unwrap();
+    fs::write(d.join("latin1.json"), b"{\"repo\": \"M\xfcnchen\"}").unwrap();
+    fs::write(d.join("bom.json"), b"\xef\xbb\xbf{}").unwrap();
+    fs::write(d.join("array.json"), "[1, 2]").unwrap();
+    fs::write(
+        d.join("deep.json"),
+        "[".repeat(10_000) + &"]".repeat(10_000),
+    )
+    .unwrap();
+    let deep_object = "{\"a\":".repeat(10_000) + "1" + &"}".repeat(10_000);
+    fs::write(d.join("deep-object.json"), deep_object).unwrap();
+    // 10 MiB: read whole, reported too large with its true size (a finding, exit 1).
+    let big = format!("{{\"repo\": \"{}\"}}", "x".repeat(10 * 1024 * 1024));
+    fs::write(d.join("10mib.json"), big).unwrap();
+    // Larger than what statusctl reads at all (16 MiB): an input error, exit 2.
+    fs::write(d.join("20mib.json"), vec![b' '; 20 * 1024 * 1024]).unwrap();
+
+    let mut transcript = String::new();
+    for (file, expected) in [
+        ("empty.json", 1),
+        ("blank.json", 1),
+        ("latin1.json", 1),
+        ("bom.json", 1),
+        ("array.json", 1),
+        ("deep.json", 1),
+        ("deep-object.json", 1),
+        ("10mib.json", 1),
+        ("20mib.json", 2),
+        ("no-such-file.json", 2),
+        (".", 2),
+    ] {
+        let r = run(statusctl(d).args(["validate", file]));
+        assert_eq!(r.code, expected, "{file}: {}", r.transcript());
+        transcript.push_str(&format!(
+            "$ statusctl validate {file}\n{}\n",
+            r.transcript()
+        ));
+    }
+    settings().bind(|| insta::assert_snapshot!("validate_bad_inputs", transcript));
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let valid = fs::read(fixtures().join("valid.json")).unwrap();
+    let r = run(statusctl(&fixtures())
+        .args(["validate", "-"])
+        .write_stdin(valid));
+    assert_eq!((r.code, r.stdout.as_str()), (0, "<stdin>: valid\n"));
+
+    let r = run(statusctl(&fixtures())
+        .args(["validate", "--format", "github", "-"])
+        .write_stdin("{}"));
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .starts_with("::error file=<stdin>,line=1,col=1,title=E005 missing-field at $.repo::"),
+        "{}",
+        r.stdout
+    );
+
+    // Nothing on stdin is an empty document, not a hang or an I/O error.
+    let r = run(statusctl(&fixtures())
+        .args(["validate", "-"])
+        .write_stdin(""));
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("<stdin>: error[empty-document]"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn unreadable_stdin_exits_2() {
+    // Reading a directory fails with EISDIR: a real, unreadable standard input.
+    let dir = fs::File::open(fixtures()).unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("statusctl"))
+        .env_clear()
+        .args(["validate", "-"])
+        .stdin(dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        "statusctl: error: cannot read standard input: Is a directory (os error 21)\n"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let mut transcript = String::new();
+    for args in [
+        &["validate"][..],
+        &["validate", "-", "-"],
+        &["validate", "--format", "xml", "valid.json"],
+    ] {
+        let r = run(statusctl(&fixtures()).args(args));
+        assert_eq!(r.code, 2, "{args:?}: {}", r.transcript());
+        assert_eq!(r.stdout, "");
+        transcript.push_str(&format!(
+            "$ statusctl {}\n{}\n",
+            args.join(" "),
+            r.transcript()
+        ));
+    }
+    settings().bind(|| insta::assert_snapshot!("validate_usage_errors", transcript));
+}
