@@ -1,0 +1,350 @@
+//! The HTTP routes: one handler that matches the path, answers from the current snapshot, and
+//! maps every failure to a JSON body in one place.
+//!
+//! Matching by hand (rather than with actix's router) keeps the 404-vs-405 rules in one `match`,
+//! gives every request a bounded `route` label for metrics, and keeps the hot path short.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use actix_web::http::header::{self, HeaderMap, HeaderValue, HttpDate};
+use actix_web::http::{Method, StatusCode};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use arc_swap::ArcSwap;
+use serde_json::json;
+
+use crate::metrics::Metrics;
+use crate::store::{Body, LoadError, PRIMARY_KEY, Snapshot};
+
+/// What every request handler shares.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    /// The documents being served.
+    pub(crate) snapshot: Arc<ArcSwap<Snapshot>>,
+    /// The metrics registry.
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+const GZIP: HeaderValue = HeaderValue::from_static("gzip");
+const ACCEPT_ENCODING: HeaderValue = HeaderValue::from_static("accept-encoding");
+const GET_HEAD: HeaderValue = HeaderValue::from_static("GET, HEAD");
+const METRICS_TYPE: HeaderValue =
+    HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8");
+
+/// The one handler behind every path.
+pub(crate) async fn dispatch(req: HttpRequest) -> HttpResponse {
+    let start = Instant::now();
+    let Some(state) = req.app_data::<AppState>() else {
+        return HttpResponse::InternalServerError().finish();
+    };
+    let (route, response) = respond(&req, state);
+    state
+        .metrics
+        .observe_request(route, response.status().as_u16(), start.elapsed());
+    response
+}
+
+fn respond(req: &HttpRequest, state: &AppState) -> (&'static str, HttpResponse) {
+    let path = req.path();
+    let route = route_of(path);
+    if route.label == "other" {
+        return (
+            route.label,
+            error(
+                StatusCode::NOT_FOUND,
+                json!({"error": "not_found", "message": format!("no route for {path}"),
+                       "routes": ["/status.json", "/status/{name}.json", "/statuses.json",
+                                  "/healthz", "/readyz", "/metrics"]}),
+            ),
+        );
+    }
+    let method = req.method();
+    if method != Method::GET && method != Method::HEAD {
+        let mut response = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            json!({"error": "method_not_allowed",
+                   "message": format!("{method} is not allowed on {path}; use GET or HEAD")}),
+        );
+        response.headers_mut().insert(header::ALLOW, GET_HEAD);
+        return (route.label, response);
+    }
+    let response = match route.kind {
+        Kind::Document(key) => {
+            let snapshot = state.snapshot.load();
+            document(req, &snapshot, key)
+        }
+        Kind::All => {
+            let snapshot = state.snapshot.load();
+            serve_body(req, &snapshot.all)
+        }
+        Kind::Healthz => status_json(StatusCode::OK, json!({"status": "ok"})),
+        Kind::Readyz => readyz(&state.snapshot.load()),
+        Kind::Metrics => metrics(&state.metrics),
+        Kind::Other => unreachable_route(),
+    };
+    (route.label, response)
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind<'a> {
+    Document(&'a str),
+    All,
+    Healthz,
+    Readyz,
+    Metrics,
+    Other,
+}
+
+struct Route<'a> {
+    label: &'static str,
+    kind: Kind<'a>,
+}
+
+fn route_of(path: &str) -> Route<'_> {
+    let (label, kind) = match path {
+        "/status.json" => ("/status.json", Kind::Document(PRIMARY_KEY)),
+        "/statuses.json" => ("/statuses.json", Kind::All),
+        "/healthz" => ("/healthz", Kind::Healthz),
+        "/readyz" => ("/readyz", Kind::Readyz),
+        "/metrics" => ("/metrics", Kind::Metrics),
+        _ => match path.strip_prefix("/status/") {
+            // The key is the rest of the path (`name.json`); it must look like a ConfigMap key.
+            Some(key) if is_document_key(key) => ("/status/{name}.json", Kind::Document(key)),
+            _ => ("other", Kind::Other),
+        },
+    };
+    Route { label, kind }
+}
+
+/// ConfigMap keys are `[-._a-zA-Z0-9]+`; a document key also ends in `.json` and is not hidden.
+fn is_document_key(key: &str) -> bool {
+    key.len() > ".json".len()
+        && key.ends_with(".json")
+        && !key.starts_with('.')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+fn unreachable_route() -> HttpResponse {
+    error(
+        StatusCode::NOT_FOUND,
+        json!({"error": "not_found", "message": "no such route"}),
+    )
+}
+
+fn document(req: &HttpRequest, snapshot: &Snapshot, key: &str) -> HttpResponse {
+    let name = key.trim_end_matches(".json");
+    match snapshot.slots.get(key) {
+        Some(slot) => match (&slot.served, &slot.error) {
+            (Some(entry), _) => serve_body(req, &entry.body),
+            (None, Some(err)) => never_valid(key, err),
+            (None, None) => not_found_document(name),
+        },
+        None => not_found_document(name),
+    }
+}
+
+fn not_found_document(name: &str) -> HttpResponse {
+    error(
+        StatusCode::NOT_FOUND,
+        json!({"error": "not_found", "document": name,
+               "message": format!("no document named {name:?} is being served")}),
+    )
+}
+
+fn never_valid(key: &str, err: &LoadError) -> HttpResponse {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({"error": "document_invalid", "document": key.trim_end_matches(".json"),
+               "message": format!("{key} has never been valid, so there is nothing to serve: {}", err.message),
+               "findings": err.findings}),
+    )
+}
+
+/// Serves a pre-built body: gzip when the client takes it, 304 when its copy is current.
+fn serve_body(req: &HttpRequest, body: &Body) -> HttpResponse {
+    let headers = req.headers();
+    let gzip = body.gzip.as_ref().filter(|_| accepts_gzip(headers));
+    let (bytes, etag) = match gzip {
+        Some(gz) => (gz.clone(), &body.etag_gzip),
+        None => (body.bytes.clone(), &body.etag),
+    };
+    let not_modified = match headers.get(header::IF_NONE_MATCH) {
+        // If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). Either representation's
+        // tag matches: the content is the same.
+        Some(inm) => if_none_match(inm, &[&body.etag, &body.etag_gzip]),
+        None => headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<HttpDate>().ok())
+            .is_some_and(|since| body.modified <= SystemTime::from(since)),
+    };
+    let mut response = if not_modified {
+        HttpResponse::NotModified().finish()
+    } else {
+        HttpResponse::Ok().body(bytes)
+    };
+    let h = response.headers_mut();
+    if !not_modified {
+        h.insert(header::CONTENT_TYPE, JSON);
+        if gzip.is_some() {
+            h.insert(header::CONTENT_ENCODING, GZIP);
+        }
+    }
+    h.insert(header::ETAG, etag.clone());
+    h.insert(header::LAST_MODIFIED, body.last_modified.clone());
+    h.insert(header::CACHE_CONTROL, NO_CACHE);
+    h.insert(header::VARY, ACCEPT_ENCODING);
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+    response
+}
+
+/// Whether `Accept-Encoding` allows gzip (`gzip` or `*`, with a non-zero q).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let mut gzip = None;
+    let mut star = None;
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim();
+            let q_nonzero = parts
+                .filter_map(|p| {
+                    let (k, v) = p.split_once('=')?;
+                    k.trim().eq_ignore_ascii_case("q").then(|| v.trim())
+                })
+                .next_back()
+                .is_none_or(|q| q.parse::<f32>().is_ok_and(|q| q > 0.0));
+            if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+                gzip = Some(q_nonzero);
+            } else if coding == "*" {
+                star = Some(q_nonzero);
+            }
+        }
+    }
+    gzip.or(star).unwrap_or(false)
+}
+
+/// Weak comparison of an `If-None-Match` list with the current tags (RFC 9110 13.1.2).
+fn if_none_match(value: &HeaderValue, current: &[&HeaderValue]) -> bool {
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    value.split(',').map(str::trim).any(|tag| {
+        tag == "*" || {
+            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            current.iter().any(|c| c.as_bytes() == tag.as_bytes())
+        }
+    })
+}
+
+fn readyz(snapshot: &Snapshot) -> HttpResponse {
+    if snapshot.is_ready() {
+        return status_json(StatusCode::OK, json!({"status": "ready"}));
+    }
+    let reason = match snapshot
+        .slots
+        .get(PRIMARY_KEY)
+        .and_then(|s| s.error.as_ref())
+    {
+        Some(err) => format!("{PRIMARY_KEY} has never been valid: {}", err.message),
+        None => format!("no {PRIMARY_KEY} found yet"),
+    };
+    status_json(
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({"status": "not_ready", "reason": reason}),
+    )
+}
+
+fn metrics(metrics: &Metrics) -> HttpResponse {
+    match metrics.encode() {
+        Ok(text) => {
+            let mut response = HttpResponse::Ok().body(text);
+            let h = response.headers_mut();
+            h.insert(header::CONTENT_TYPE, METRICS_TYPE);
+            h.insert(header::CACHE_CONTROL, NO_CACHE);
+            h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode metrics");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"error": "internal", "message": "cannot encode metrics"}),
+            )
+        }
+    }
+}
+
+fn status_json(code: StatusCode, body: serde_json::Value) -> HttpResponse {
+    let mut bytes = serde_json::to_vec(&body).unwrap_or_default();
+    bytes.push(b'\n');
+    let mut response = HttpResponse::build(code).body(Bytes::from(bytes));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, JSON);
+    h.insert(header::CACHE_CONTROL, NO_CACHE);
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+    response
+}
+
+/// Every error response: a JSON body with `error` (a stable code) and `message` (for people).
+fn error(code: StatusCode, body: serde_json::Value) -> HttpResponse {
+    status_json(code, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn accepts(value: &str) -> bool {
+        let req = TestRequest::default()
+            .insert_header((header::ACCEPT_ENCODING, value))
+            .to_http_request();
+        accepts_gzip(req.headers())
+    }
+
+    #[test]
+    fn gzip_negotiation() {
+        assert!(accepts("gzip"));
+        assert!(accepts("deflate, gzip;q=0.5"));
+        assert!(accepts("GZIP"));
+        assert!(accepts("*"));
+        assert!(!accepts("gzip;q=0"));
+        assert!(!accepts("br"));
+        assert!(!accepts("*, gzip;q=0"));
+        assert!(!accepts(""));
+    }
+
+    #[test]
+    fn etag_matching() {
+        let tag = HeaderValue::from_static("\"abc\"");
+        let gz = HeaderValue::from_static("\"abc-gz\"");
+        for (inm, expected) in [
+            ("\"abc\"", true),
+            ("W/\"abc\"", true),
+            ("\"x\", \"abc-gz\"", true),
+            ("*", true),
+            ("\"abd\"", false),
+            ("abc", false),
+        ] {
+            let inm = HeaderValue::from_static(inm);
+            assert_eq!(if_none_match(&inm, &[&tag, &gz]), expected, "{inm:?}");
+        }
+    }
+
+    #[test]
+    fn routes() {
+        assert_eq!(route_of("/status/prod.json").label, "/status/{name}.json");
+        assert_eq!(route_of("/status/.hidden.json").label, "other");
+        assert_eq!(route_of("/status/../x.json").label, "other");
+        assert_eq!(route_of("/status/a/b.json").label, "other");
+        assert_eq!(route_of("/status/.json").label, "other");
+        assert_eq!(route_of("/status.json/").label, "other");
+    }
+}

@@ -1,0 +1,562 @@
+//! The documents being served: reading the directories, validating every key with status-core,
+//! and building the immutable [`Snapshot`] that requests read.
+//!
+//! A snapshot is never modified: a reload builds a new one and swaps it in whole (`arc-swap`), so
+//! a request sees either the old set of documents or the new one, never a mix or a half-written
+//! file. Everything a response needs (bytes, gzip, ETag, Last-Modified) is computed here, once per
+//! change, so serving a document allocates nothing for its body.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use actix_web::http::header::{HeaderValue, HttpDate};
+use actix_web::web::Bytes;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use status_core::{Finding, MAX_DOCUMENT_BYTES, Severity, StatusDocument};
+
+/// The key of the primary document, served at `/status.json`; `/readyz` waits for it.
+pub(crate) const PRIMARY_KEY: &str = "status.json";
+
+/// One body ready to be served: the bytes as stored, their gzip form, and the validators.
+#[derive(Debug)]
+pub(crate) struct Body {
+    /// The bytes, exactly as stored.
+    pub(crate) bytes: Bytes,
+    /// The gzip-compressed bytes, when gzip makes the body smaller.
+    pub(crate) gzip: Option<Bytes>,
+    /// The strong ETag of the identity representation, derived from the content only.
+    pub(crate) etag: HeaderValue,
+    /// The strong ETag of the gzip representation.
+    pub(crate) etag_gzip: HeaderValue,
+    /// When the content last changed (the file's modification time), for `Last-Modified`.
+    pub(crate) modified: SystemTime,
+    /// `modified` as an HTTP date.
+    pub(crate) last_modified: HeaderValue,
+}
+
+impl Body {
+    fn new(bytes: Bytes, modified: SystemTime) -> Self {
+        let hash = content_hash(&bytes);
+        let gzip = gzip(&bytes).filter(|gz| gz.len() < bytes.len());
+        // Whole seconds: HTTP dates have no more, and If-Modified-Since compares against them.
+        let modified = truncate_to_seconds(modified);
+        Self {
+            etag: header_value(&format!("\"{hash}\"")),
+            etag_gzip: header_value(&format!("\"{hash}-gz\"")),
+            last_modified: header_value(&HttpDate::from(modified).to_string()),
+            modified,
+            gzip,
+            bytes,
+        }
+    }
+}
+
+/// A valid document as served under one key.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    /// The body and its validators.
+    pub(crate) body: Body,
+    /// The parsed document (for metrics).
+    pub(crate) document: StatusDocument,
+}
+
+/// Why a key's latest version is not being served.
+#[derive(Debug)]
+pub(crate) struct LoadError {
+    /// The file that was read.
+    pub(crate) path: PathBuf,
+    /// What is wrong, for people.
+    pub(crate) message: String,
+    /// The failing findings, when the file was read but did not validate.
+    pub(crate) findings: Vec<Finding>,
+    /// A hash of the rejected bytes, so an unchanged bad file is reported once, not on every scan.
+    content: Option<u64>,
+}
+
+/// The state of one key: the version served (the last good one) and the latest error, if any.
+#[derive(Debug, Clone)]
+pub(crate) struct Slot {
+    /// The version being served; `None` when the key has never been valid.
+    pub(crate) served: Option<Arc<Entry>>,
+    /// Why the latest version of the key is not served; `None` when it is.
+    pub(crate) error: Option<Arc<LoadError>>,
+}
+
+/// Every document at one moment. Immutable; replaced whole on reload.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    /// The keys, sorted by name.
+    pub(crate) slots: BTreeMap<String, Slot>,
+    /// `/statuses.json`: every served document, in key order, as one JSON array.
+    pub(crate) all: Body,
+}
+
+impl Snapshot {
+    /// A snapshot with no documents.
+    pub(crate) fn empty() -> Self {
+        Self::from_slots(BTreeMap::new())
+    }
+
+    fn from_slots(slots: BTreeMap<String, Slot>) -> Self {
+        let served: Vec<&Entry> = slots.values().filter_map(|s| s.served.as_deref()).collect();
+        let len = served.iter().map(|e| e.body.bytes.len() + 1).sum::<usize>() + 2;
+        let mut array = Vec::with_capacity(len);
+        array.push(b'[');
+        for (i, entry) in served.iter().enumerate() {
+            if i > 0 {
+                array.push(b',');
+            }
+            // Each body is one valid JSON object (validated), so the array is valid JSON and
+            // holds the documents byte for byte.
+            array.extend_from_slice(&entry.body.bytes);
+        }
+        array.push(b']');
+        let modified = served
+            .iter()
+            .map(|e| e.body.modified)
+            .max()
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        Self {
+            all: Body::new(Bytes::from(array), modified),
+            slots,
+        }
+    }
+
+    /// Whether the primary document (`status.json`) is being served.
+    pub(crate) fn is_ready(&self) -> bool {
+        self.slots
+            .get(PRIMARY_KEY)
+            .is_some_and(|s| s.served.is_some())
+    }
+}
+
+/// Where documents come from, in increasing precedence.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// Every `*.json` key of a directory (hidden `..*` entries excluded).
+    Dir(PathBuf),
+    /// One file served as [`PRIMARY_KEY`].
+    File(PathBuf),
+}
+
+impl Source {
+    /// The directory to watch for this source.
+    pub(crate) fn watch_dir(&self) -> PathBuf {
+        match self {
+            Self::Dir(d) => d.clone(),
+            Self::File(f) => f
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+        }
+    }
+}
+
+/// What one scan found and did, for logs and metrics.
+#[derive(Debug, Default)]
+pub(crate) struct ScanReport {
+    /// Keys that were rejected in this scan (a new bad version), with the error.
+    pub(crate) rejected: Vec<(String, Arc<LoadError>)>,
+    /// Keys whose served version changed (new, updated or removed).
+    pub(crate) changed: Vec<String>,
+    /// Directories that do not exist (yet).
+    pub(crate) missing: Vec<PathBuf>,
+}
+
+/// Reads the sources into snapshots.
+#[derive(Debug)]
+pub(crate) struct DocumentStore {
+    sources: Vec<Source>,
+}
+
+/// How often a scan is retried when a file vanished between listing and reading it (a kubelet
+/// swap in progress), and how long it waits in between.
+const RACE_RETRIES: u32 = 5;
+const RACE_PAUSE: Duration = Duration::from_millis(20);
+
+impl DocumentStore {
+    /// A store over these sources (later ones win per key).
+    pub(crate) fn new(sources: Vec<Source>) -> Self {
+        Self { sources }
+    }
+
+    /// The sources, in precedence order.
+    pub(crate) fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    /// Reads every source and builds the next snapshot from the previous one. Returns `None` as
+    /// the snapshot when nothing a client could see has changed.
+    pub(crate) fn scan(&self, previous: &Snapshot) -> (Option<Snapshot>, ScanReport) {
+        let mut attempt = 0;
+        loop {
+            match self.try_scan(previous) {
+                Ok(result) => return result,
+                Err(Vanished(path)) if attempt < RACE_RETRIES => {
+                    tracing::debug!(path = %path.display(), "file vanished during scan, retrying");
+                    attempt += 1;
+                    std::thread::sleep(RACE_PAUSE);
+                }
+                Err(Vanished(path)) => {
+                    // Give up waiting for the swap to settle: treat the file as gone this time;
+                    // the next event or re-scan corrects it.
+                    tracing::debug!(path = %path.display(), "file keeps vanishing; scanning without it");
+                    return self.scan_lenient(previous);
+                }
+            }
+        }
+    }
+
+    fn scan_lenient(&self, previous: &Snapshot) -> (Option<Snapshot>, ScanReport) {
+        self.scan_inner(previous, true)
+            .unwrap_or_else(|_| (None, ScanReport::default()))
+    }
+
+    fn try_scan(&self, previous: &Snapshot) -> Result<(Option<Snapshot>, ScanReport), Vanished> {
+        self.scan_inner(previous, false)
+    }
+
+    fn scan_inner(
+        &self,
+        previous: &Snapshot,
+        lenient: bool,
+    ) -> Result<(Option<Snapshot>, ScanReport), Vanished> {
+        let mut report = ScanReport::default();
+        // Every key with its candidate files, lowest precedence first.
+        let mut candidates: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+        for source in &self.sources {
+            match source {
+                Source::File(path) => candidates
+                    .entry(PRIMARY_KEY.to_owned())
+                    .or_default()
+                    .push(path.clone()),
+                Source::Dir(dir) => match list_keys(dir) {
+                    Ok(keys) => {
+                        for key in keys {
+                            let path = dir.join(&key);
+                            candidates.entry(key).or_default().push(path);
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        report.missing.push(dir.clone());
+                    }
+                    Err(e) => {
+                        // An unreadable directory keeps what it served: better stale than gone.
+                        tracing::error!(dir = %dir.display(), error = %e, "cannot list directory; keeping its documents");
+                        for (key, slot) in &previous.slots {
+                            if slot.served.is_some() {
+                                candidates.entry(key.clone()).or_default();
+                            }
+                        }
+                    }
+                },
+            }
+        }
+
+        let mut slots = BTreeMap::new();
+        for (key, paths) in candidates {
+            let old = previous.slots.get(&key);
+            let Some((latest, earlier)) = paths.split_last() else {
+                if let Some(old) = old {
+                    slots.insert(key, old.clone());
+                }
+                continue;
+            };
+            let slot = match load(latest, old) {
+                Loaded::Unchanged => old.cloned(),
+                Loaded::Gone if lenient => None,
+                Loaded::Gone => return Err(Vanished(latest.clone())),
+                Loaded::Valid(entry) => Some(Slot {
+                    served: Some(entry),
+                    error: None,
+                }),
+                Loaded::Invalid(error, fresh) => {
+                    if fresh {
+                        report.rejected.push((key.clone(), error.clone()));
+                    }
+                    // Keep the last good version; with none, the best earlier directory's.
+                    let served = old
+                        .and_then(|s| s.served.clone())
+                        .or_else(|| earlier.iter().rev().find_map(|p| load_valid(p)));
+                    Some(Slot {
+                        served,
+                        error: Some(error),
+                    })
+                }
+            };
+            if let Some(slot) = slot {
+                slots.insert(key, slot);
+            }
+        }
+
+        for key in previous.slots.keys().chain(slots.keys()) {
+            let before = previous.slots.get(key);
+            let after = slots.get(key);
+            let same = match (before, after) {
+                (Some(a), Some(b)) => {
+                    same_arc(&a.served, &b.served) && same_arc(&a.error, &b.error)
+                }
+                (None, None) => true,
+                _ => false,
+            };
+            if !same && !report.changed.contains(key) {
+                report.changed.push(key.clone());
+            }
+        }
+        if report.changed.is_empty() {
+            return Ok((None, report));
+        }
+        Ok((Some(Snapshot::from_slots(slots)), report))
+    }
+}
+
+/// A file listed in a directory could not be opened any more: a swap is under way.
+struct Vanished(PathBuf);
+
+enum Loaded {
+    /// Same bytes as the version already known (served or rejected).
+    Unchanged,
+    /// The file disappeared between listing and reading.
+    Gone,
+    Valid(Arc<Entry>),
+    /// Rejected; `true` when this is a new bad version (log and count it).
+    Invalid(Arc<LoadError>, bool),
+}
+
+fn load(path: &Path, old: Option<&Slot>) -> Loaded {
+    let (bytes, modified) = match read_bounded(path) {
+        Ok(read) => read,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Loaded::Gone,
+        Err(e) => {
+            let message = format!("cannot read {}: {e}", path.display());
+            let fresh = old
+                .and_then(|s| s.error.as_ref())
+                .is_none_or(|err| err.content.is_some() || err.message != message);
+            let error = match old.and_then(|s| s.error.clone()) {
+                Some(err) if !fresh => err,
+                _ => Arc::new(LoadError {
+                    path: path.to_path_buf(),
+                    message,
+                    findings: Vec::new(),
+                    content: None,
+                }),
+            };
+            return Loaded::Invalid(error, fresh);
+        }
+    };
+    if let Some(old) = old {
+        match &old.error {
+            None => {
+                if old.served.as_ref().is_some_and(|e| {
+                    e.body.bytes == bytes && e.body.modified == truncate_to_seconds(modified)
+                }) {
+                    return Loaded::Unchanged;
+                }
+            }
+            Some(err) if err.content == Some(content_hash_u64(&bytes)) => {
+                return Loaded::Unchanged;
+            }
+            Some(_) => {}
+        }
+    }
+    validate(path, bytes, modified)
+}
+
+/// Loads a file only when it is valid (the fallback to an earlier directory).
+fn load_valid(path: &Path) -> Option<Arc<Entry>> {
+    let (bytes, modified) = read_bounded(path).ok()?;
+    match validate(path, bytes, modified) {
+        Loaded::Valid(entry) => Some(entry),
+        _ => None,
+    }
+}
+
+fn validate(path: &Path, bytes: Vec<u8>, modified: SystemTime) -> Loaded {
+    let report = status_core::validate(&bytes);
+    match report.document {
+        Some(document) => Loaded::Valid(Arc::new(Entry {
+            body: Body::new(Bytes::from(bytes), modified),
+            document,
+        })),
+        None => {
+            let findings: Vec<Finding> = report.of(Severity::Error).cloned().collect();
+            let message = match findings.as_slice() {
+                [] => "invalid status document".to_owned(),
+                [one] => one.to_string(),
+                [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
+            };
+            Loaded::Invalid(
+                Arc::new(LoadError {
+                    path: path.to_path_buf(),
+                    message,
+                    findings,
+                    content: Some(content_hash_u64(&bytes)),
+                }),
+                true,
+            )
+        }
+    }
+}
+
+/// The document keys of a directory: visible `*.json` entries that are (or link to) files.
+/// Kubelet's own entries (`..data`, `..2026_...`) start with dots and are skipped.
+fn list_keys(dir: &Path) -> io::Result<BTreeSet<String>> {
+    let mut keys = BTreeSet::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if name.starts_with('.') || !name.ends_with(".json") || name.len() == ".json".len() {
+            continue;
+        }
+        // `metadata` follows the symlink: a link to a directory is not a document. A dangling
+        // link (mid-swap) still counts; reading it decides.
+        match std::fs::metadata(entry.path()) {
+            Ok(meta) if !meta.is_file() => continue,
+            _ => {}
+        }
+        keys.insert(name);
+    }
+    Ok(keys)
+}
+
+/// Reads a file, at most one byte past the document limit (status-core then reports it as too
+/// large without us holding an arbitrarily large file in memory).
+fn read_bounded(path: &Path) -> io::Result<(Vec<u8>, SystemTime)> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+    let mut bytes = Vec::with_capacity(
+        usize::try_from(meta.len())
+            .unwrap_or(0)
+            .min(MAX_DOCUMENT_BYTES + 1),
+    );
+    file.take(MAX_DOCUMENT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes, modified))
+}
+
+fn gzip(bytes: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    let mut encoder = GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4 + 64),
+        Compression::best(),
+    );
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok().map(Bytes::from)
+}
+
+fn same_arc<T>(a: &Option<Arc<T>>, b: &Option<Arc<T>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+fn truncate_to_seconds(t: SystemTime) -> SystemTime {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(SystemTime::UNIX_EPOCH, |d| {
+            SystemTime::UNIX_EPOCH + Duration::from_secs(d.as_secs())
+        })
+}
+
+fn header_value(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("\"invalid\""))
+}
+
+/// A 128-bit FNV-1a hash of the content, in hex: the same bytes give the same ETag on every
+/// replica and every restart (unlike nginx's mtime-and-size tag), with no extra dependency.
+fn content_hash(bytes: &[u8]) -> String {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013B;
+    let mut hash = OFFSET;
+    for &b in bytes {
+        hash ^= u128::from(b);
+        hash = hash.wrapping_mul(PRIME);
+    }
+    format!("{hash:032x}")
+}
+
+fn content_hash_u64(bytes: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01B3;
+    bytes
+        .iter()
+        .fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = r#"{"repo":"r","server":"s","sync_status":"SYNCED","drift_count":0,"files":[],"last_check":"2026-04-21T12:30:00Z"}"#;
+
+    #[test]
+    fn etag_depends_on_content_only() {
+        let a = Body::new(Bytes::from_static(DOC.as_bytes()), SystemTime::UNIX_EPOCH);
+        let b = Body::new(Bytes::from_static(DOC.as_bytes()), SystemTime::now());
+        assert_eq!(a.etag, b.etag);
+        let c = Body::new(Bytes::from_static(b"{}"), SystemTime::UNIX_EPOCH);
+        assert_ne!(a.etag, c.etag);
+        assert_ne!(a.etag, a.etag_gzip);
+    }
+
+    #[test]
+    fn later_dirs_win_and_hidden_entries_are_skipped() {
+        let low = tempfile::tempdir().unwrap();
+        let high = tempfile::tempdir().unwrap();
+        std::fs::write(low.path().join("status.json"), DOC).unwrap();
+        std::fs::write(low.path().join("other.json"), DOC).unwrap();
+        std::fs::write(low.path().join("..hidden.json"), DOC).unwrap();
+        std::fs::write(low.path().join("notes.txt"), DOC).unwrap();
+        let newer = DOC.replace("\"r\"", "\"r2\"");
+        std::fs::write(high.path().join("status.json"), &newer).unwrap();
+        let store = DocumentStore::new(vec![
+            Source::Dir(low.path().into()),
+            Source::Dir(high.path().into()),
+        ]);
+        let (snapshot, _) = store.scan(&Snapshot::empty());
+        let snapshot = snapshot.unwrap();
+        assert_eq!(
+            snapshot.slots.keys().collect::<Vec<_>>(),
+            ["other.json", "status.json"]
+        );
+        let served = snapshot.slots["status.json"].served.as_ref().unwrap();
+        assert_eq!(served.body.bytes, newer.as_bytes());
+        let all: serde_json::Value = serde_json::from_slice(&snapshot.all.bytes).unwrap();
+        assert_eq!(all.as_array().unwrap().len(), 2);
+        // A second scan with nothing changed reports no change.
+        assert!(store.scan(&snapshot).0.is_none());
+    }
+
+    #[test]
+    fn invalid_latest_falls_back_to_an_earlier_valid_dir() {
+        let low = tempfile::tempdir().unwrap();
+        let high = tempfile::tempdir().unwrap();
+        std::fs::write(low.path().join("status.json"), DOC).unwrap();
+        std::fs::write(high.path().join("status.json"), "{").unwrap();
+        let store = DocumentStore::new(vec![
+            Source::Dir(low.path().into()),
+            Source::Dir(high.path().into()),
+        ]);
+        let (snapshot, report) = store.scan(&Snapshot::empty());
+        let snapshot = snapshot.unwrap();
+        let slot = &snapshot.slots["status.json"];
+        assert_eq!(slot.served.as_ref().unwrap().body.bytes, DOC.as_bytes());
+        assert!(slot.error.is_some());
+        assert_eq!(report.rejected.len(), 1);
+        // The same bad bytes are not reported again.
+        let (again, report) = store.scan(&snapshot);
+        assert!(again.is_none());
+        assert!(report.rejected.is_empty());
+    }
+}
