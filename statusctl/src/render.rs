@@ -475,7 +475,11 @@ mod tests {
             a.message = message;
             a.last_check = DateTime::from_timestamp(seconds, 0).map(|t| t.fixed_offset());
             let now = Utc::now();
-            match build(&a, files, now) {
+            let blank = |s: &String| s.trim().is_empty();
+            let refused = blank(&repo) || blank(&server) || files.iter().any(blank);
+            let result = build(&a, files, now);
+            prop_assert_eq!(result.is_err(), refused);
+            match result {
                 Ok(rendered) => {
                     let report = Validator::new().now(now).validate(rendered.json.as_bytes());
                     prop_assert!(report.is_valid(), "{:?}", report.findings);

@@ -63,9 +63,11 @@ proptest! {
         args.push(format!("--last-check={stamp}"));
 
         let rendered = run(statusctl(dir.path()).args(&args).args(["--output-file", "status.json"]));
-        // Render either writes a document or refuses with exit 1 (an empty --repo, say).
-        prop_assert!(rendered.code == 0 || rendered.code == 1, "{}", rendered.transcript());
-        if rendered.code == 1 {
+        // Render refuses (exit 1, nothing written) exactly when a required string is blank.
+        let blank = |s: &String| s.trim().is_empty();
+        let refused = blank(&repo) || blank(&server) || files.iter().any(blank);
+        prop_assert_eq!(rendered.code, if refused { 1 } else { 0 }, "{}", rendered.transcript());
+        if refused {
             prop_assert!(!dir.path().join("status.json").exists());
             return Ok(());
         }
