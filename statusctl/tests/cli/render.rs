@@ -319,10 +319,10 @@ fn bad_flags_exit_2_and_say_what_is_accepted() {
         let r = run(statusctl(dir.path()).args(base).args(extra));
         assert_eq!(r.code, 2, "{extra:?}: {}", r.transcript());
         assert_eq!(r.stdout, "", "{extra:?}");
+        let command: Vec<&str> = base.iter().chain(extra).copied().collect();
         transcript.push_str(&format!(
-            "$ statusctl {} {}\n{}\n",
-            base.join(" "),
-            extra.join(" "),
+            "$ statusctl {}\n{}\n",
+            command.join(" "),
             r.transcript()
         ));
     }
