@@ -2,6 +2,7 @@
 
 use std::fs;
 
+use proptest::prelude::Strategy;
 use serde_json::Value;
 
 use crate::support::{fixtures, run, settings, statusctl};
@@ -237,4 +238,43 @@ fn usage_errors_exit_2() {
         ));
     }
     settings().bind(|| insta::assert_snapshot!("validate_usage_errors", transcript));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Random bytes and mangled documents on stdin: never a panic, always exit 0 or 1 with a
+    /// verdict line, and every other stdout line a finding about `<stdin>`.
+    #[test]
+    fn random_input_never_panics(
+        bytes in proptest::prop_oneof![
+            proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+            // A valid document with a few bytes overwritten: closer to real mistakes.
+            (proptest::collection::vec((0usize..300, proptest::prelude::any::<u8>()), 1..4)).prop_map(|edits| {
+                let mut doc = fs::read(fixtures().join("valid.json")).unwrap();
+                for (at, byte) in edits {
+                    let at = at % doc.len();
+                    doc[at] = byte;
+                }
+                doc
+            }),
+        ],
+        format in proptest::sample::select(&FORMATS[..]),
+    ) {
+        let r = run(statusctl(&fixtures()).args(["validate", "--format", format, "-"]).write_stdin(bytes));
+        proptest::prop_assert!(r.code == 0 || r.code == 1, "{}", r.transcript());
+        proptest::prop_assert_eq!(&r.stderr, "");
+        match format {
+            "human" => {
+                let last = r.stdout.lines().last().unwrap_or_default();
+                proptest::prop_assert!(last.starts_with("<stdin>: valid") || last.starts_with("<stdin>: invalid"), "{}", r.stdout);
+                proptest::prop_assert!(r.stdout.lines().all(|l| l.starts_with("<stdin>")), "{}", r.stdout);
+            }
+            "json" => {
+                let v: Value = serde_json::from_str(&r.stdout).unwrap();
+                proptest::prop_assert_eq!(v["valid"] == true, r.code == 0);
+            }
+            _ => proptest::prop_assert!(r.stdout.lines().all(|l| l.starts_with("::error file=<stdin>") || l.starts_with("::warning file=<stdin>")), "{}", r.stdout),
+        }
+    }
 }
