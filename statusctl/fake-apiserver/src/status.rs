@@ -1,0 +1,266 @@
+//! Kubernetes `Status` bodies: every error the fake returns is shaped like the real API server's
+//! (`kind: Status`, `status: Failure`, `message`, `reason`, `details`, `code`), because clients
+//! (kubectl, kube-rs, statusctl) decide what to do from those fields.
+
+use serde_json::{Value, json};
+
+/// An error response: an HTTP status code and the `Status` object sent as its body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// The HTTP status code, also the `code` field of the body.
+    pub code: u16,
+    /// The machine-readable reason (`NotFound`, `Conflict`, `Invalid`, ...).
+    pub reason: &'static str,
+    /// The human-readable message, worded as the real API server words it.
+    pub message: String,
+    /// The `details` object, when the real server sends one.
+    pub details: Option<Value>,
+}
+
+impl ApiError {
+    fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            reason,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// The body: a `Status` object.
+    pub fn body(&self) -> Value {
+        let mut status = json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        });
+        if let Some(details) = &self.details {
+            status["details"] = details.clone();
+        }
+        status
+    }
+
+    /// 401: no or unknown credentials. The real server sends no details.
+    pub fn unauthorized() -> Self {
+        Self::new(401, "Unauthorized", "Unauthorized")
+    }
+
+    /// 403: the user lacks the verb on the resource.
+    pub fn forbidden(
+        user: &str,
+        verb: &str,
+        resource: &str,
+        name: Option<&str>,
+        namespace: Option<&str>,
+    ) -> Self {
+        let subject = match name {
+            Some(name) => format!("{resource} \"{name}\" is forbidden"),
+            None => format!("{resource} is forbidden"),
+        };
+        let scope = match namespace {
+            Some(ns) => format!(" in the namespace \"{ns}\""),
+            None => " at the cluster scope".to_owned(),
+        };
+        Self::new(
+            403,
+            "Forbidden",
+            format!(
+                "{subject}: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"\"{scope}"
+            ),
+        )
+        .with_details(json!({"name": name.unwrap_or_default(), "kind": resource}))
+    }
+
+    /// 404 for a named object (`configmaps "x" not found`, `namespaces "x" not found`).
+    pub fn not_found(resource: &str, name: &str) -> Self {
+        Self::new(404, "NotFound", format!("{resource} \"{name}\" not found"))
+            .with_details(json!({"name": name, "kind": resource}))
+    }
+
+    /// 404 for a path the server does not serve at all.
+    pub fn no_such_path() -> Self {
+        Self::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )
+        .with_details(json!({}))
+    }
+
+    /// 405 for a method a path does not take.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        )
+        .with_details(json!({}))
+    }
+
+    /// 409 `AlreadyExists` on create.
+    pub fn already_exists(resource: &str, name: &str) -> Self {
+        Self::new(
+            409,
+            "AlreadyExists",
+            format!("{resource} \"{name}\" already exists"),
+        )
+        .with_details(json!({"name": name, "kind": resource}))
+    }
+
+    /// 409 `Conflict`: the optimistic lock (`resourceVersion`) failed.
+    pub fn stale(resource: &str, name: &str) -> Self {
+        Self::new(
+            409,
+            "Conflict",
+            format!(
+                "Operation cannot be fulfilled on {resource} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
+            ),
+        )
+        .with_details(json!({"name": name, "kind": resource}))
+    }
+
+    /// 409 `Conflict` from server-side apply: fields owned by other managers, as
+    /// `(manager, field path)` pairs such as `("kubectl", ".data.status.json")`.
+    pub fn apply_conflicts(conflicts: &[(String, String)]) -> Self {
+        // The real wording: one conflict on one line; several grouped by manager.
+        let message = match conflicts {
+            [(manager, field)] => {
+                format!(
+                    "Apply failed with 1 conflict: conflict with \"{manager}\" using v1: {field}"
+                )
+            }
+            _ => {
+                let mut managers: Vec<&str> = conflicts.iter().map(|(m, _)| m.as_str()).collect();
+                managers.dedup();
+                let mut message = format!("Apply failed with {} conflicts: ", conflicts.len());
+                let groups: Vec<String> = managers
+                    .iter()
+                    .map(|manager| {
+                        let fields: Vec<String> = conflicts
+                            .iter()
+                            .filter(|(m, _)| m == manager)
+                            .map(|(_, f)| format!("- {f}"))
+                            .collect();
+                        format!(
+                            "conflicts with \"{manager}\" using v1:\n{}",
+                            fields.join("\n")
+                        )
+                    })
+                    .collect();
+                message.push_str(&groups.join("\n"));
+                message
+            }
+        };
+        let causes: Vec<Value> = conflicts
+            .iter()
+            .map(|(manager, field)| {
+                json!({
+                    "type": "FieldManagerConflict",
+                    "message": format!("conflict with \"{manager}\" using v1"),
+                    "field": field,
+                })
+            })
+            .collect();
+        Self::new(409, "Conflict", message).with_details(json!({ "causes": causes }))
+    }
+
+    /// 422 `Invalid`, with one cause per field error (`(field, cause reason, message)`).
+    pub fn invalid(kind: &str, name: &str, errors: &[(String, &'static str, String)]) -> Self {
+        let parts: Vec<String> = errors
+            .iter()
+            .map(|(field, _, message)| format!("{field}: {message}"))
+            .collect();
+        let joined = match parts.as_slice() {
+            [one] => one.clone(),
+            _ => format!("[{}]", parts.join(", ")),
+        };
+        let causes: Vec<Value> = errors
+            .iter()
+            .map(|(field, reason, message)| json!({"reason": reason, "message": message, "field": field}))
+            .collect();
+        Self::new(
+            422,
+            "Invalid",
+            format!("{kind} \"{name}\" is invalid: {joined}"),
+        )
+        .with_details(json!({"name": name, "kind": kind, "causes": causes}))
+    }
+
+    /// 422 `Invalid` about the request's options (`fieldManager`, `force`), with the real
+    /// server's whole message.
+    pub fn invalid_options(message: &str) -> Self {
+        Self::new(422, "Invalid", message)
+    }
+
+    /// 400 `BadRequest`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(400, "BadRequest", message)
+    }
+
+    /// 413: the request body is over the server's limit.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            413,
+            "RequestEntityTooLarge",
+            format!("Request entity too large: limit is {limit}"),
+        )
+    }
+
+    /// 415: a PATCH in a content type the server does not take.
+    pub fn unsupported_media_type(content_type: &str) -> Self {
+        Self::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {content_type:?})"
+            ),
+        )
+    }
+
+    /// A fault injected by a test: 429 with `Retry-After`, or a 5xx.
+    pub fn injected(code: u16) -> Self {
+        match code {
+            429 => Self::new(
+                429,
+                "TooManyRequests",
+                "the server has received too many requests and has asked us to try again later",
+            )
+            .with_details(json!({"retryAfterSeconds": 1})),
+            503 => Self::new(
+                503,
+                "ServiceUnavailable",
+                "the server is currently unable to handle the request",
+            ),
+            504 => Self::new(
+                504,
+                "Timeout",
+                "the server was unable to return a response in the time allotted, but may still be processing the request",
+            ),
+            _ => Self::new(
+                code,
+                "InternalError",
+                "Internal error occurred: injected fault",
+            ),
+        }
+    }
+}
+
+/// The `Status` a successful DELETE returns.
+pub(crate) fn deleted(resource: &str, name: &str, uid: &str) -> Value {
+    json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {"name": name, "kind": resource, "uid": uid},
+    })
+}
