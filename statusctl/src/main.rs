@@ -55,6 +55,17 @@ pub(crate) mod exit {
     }
 }
 
+/// `statusctl schema`: the JSON Schema, indented (written, not `println!`ed: a closed pipe must
+/// not panic).
+fn schema() -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    report::quiet_broken_pipe(
+        writeln!(out, "{:#}", status_core::json_schema()).and_then(|()| out.flush()),
+    )?;
+    Ok(exit::code(exit::OK))
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -71,10 +82,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Render(args) => render::run(*args),
-        Command::Schema => {
-            println!("{:#}", status_core::json_schema());
-            Ok(exit::code(exit::OK))
-        }
+        Command::Schema => schema(),
         Command::Push(args) => push::run(args),
         Command::Get(args) => check::get(args),
         Command::Check(args) => check::check(args),

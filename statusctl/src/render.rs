@@ -17,6 +17,7 @@ use status_core::{Finding, HealthStatus, NonEmptyString, StatusDocument, SyncSta
 
 use crate::exit;
 use crate::input;
+use crate::report;
 
 /// The ConfigMap `-o configmap` names by default: the chart's live ConfigMap, which `push` owns.
 const DEFAULT_NAME: &str = "gitops-status-server-live";
@@ -152,8 +153,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         Some(path) => write_atomically(path, &text)?,
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
+            report::quiet_broken_pipe(out.write_all(text.as_bytes()).and_then(|()| out.flush()))?;
         }
     }
     Ok(exit::code(exit::OK))

@@ -195,6 +195,15 @@ fn write_json(out: &mut dyn Write, strict: bool, checked: &[Checked]) -> io::Res
     writeln!(out, "{text}")
 }
 
+/// Treats a reader that went away (`statusctl validate *.json | head -1`) as the end of output
+/// rather than an error: the exit code still says whether the documents are valid.
+pub(crate) fn quiet_broken_pipe(result: io::Result<()>) -> io::Result<()> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 /// One finding as JSON; every key is always present (`null` when unknown) so scripts can rely on it.
 pub(crate) fn finding_json(finding: &Finding, strict: bool) -> Value {
     json!({

@@ -53,14 +53,16 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let mut out = stdout.lock();
-    report::write(
-        &mut out,
-        &mut stderr.lock(),
-        args.format,
-        args.strict,
-        &checked,
+    report::quiet_broken_pipe(
+        report::write(
+            &mut out,
+            &mut stderr.lock(),
+            args.format,
+            args.strict,
+            &checked,
+        )
+        .and_then(|()| out.flush()),
     )?;
-    out.flush()?;
 
     let tally = Tally::of(&checked, args.strict);
     Ok(exit::code(if tally.unreadable > 0 {

@@ -278,3 +278,22 @@ proptest::proptest! {
         }
     }
 }
+
+/// A reader that stops early (`| head -1`) is no error: no message, and the exit code still says
+/// the document is invalid.
+#[test]
+fn a_closed_stdout_keeps_the_exit_code() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("statusctl"))
+        .env_clear()
+        .current_dir(fixtures())
+        .args(["validate", "invalid.json", "warnings.json", "valid.json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before statusctl (most likely) writes: its writes then fail with EPIPE.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
