@@ -33,8 +33,8 @@ const VALUES_SCHEMA_IN: &str = include_str!("values.schema.in.json");
 /// embedded for `statusJson` and for every value of `extraStatusFiles`, so that Helm itself
 /// refuses `sync_status: BOGUS` or `drift_count: -1` and names the field.
 fn values_schema(document: &serde_json::Value) -> Result<serde_json::Value> {
-    let mut values: serde_json::Value =
-        serde_json::from_str(VALUES_SCHEMA_IN).context("parsing xtask/src/values.schema.in.json")?;
+    let mut values: serde_json::Value = serde_json::from_str(VALUES_SCHEMA_IN)
+        .context("parsing xtask/src/values.schema.in.json")?;
     // A subschema carries no `$schema` of its own (draft-07 ignores it there; keep the file tidy).
     let mut embedded = document.clone();
     if let Some(object) = embedded.as_object_mut() {

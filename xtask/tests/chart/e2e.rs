@@ -1,0 +1,1 @@
+//! End to end without a cluster (placeholder until status-server lands).

@@ -1,0 +1,222 @@
+//! Shared helpers: finding the real tools, running Helm, splitting and querying rendered manifests.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_yaml::Value;
+
+/// The workspace root.
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// The chart under test.
+pub(crate) fn chart_dir() -> PathBuf {
+    root().join("charts/gitops-status-server")
+}
+
+/// A test tool: `$GITOPS_STATUS_TOOLS/<name>`, else `<root>/target/tools/bin/<name>`. Missing
+/// tools fail the test (never a silent pass).
+pub(crate) fn tool(name: &str) -> PathBuf {
+    let dir = std::env::var_os("GITOPS_STATUS_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/tools/bin"));
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} not found: run `cargo xtask tools` (or set GITOPS_STATUS_TOOLS)",
+        path.display()
+    );
+    path
+}
+
+/// The two Helm major versions the chart supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Helm {
+    V3,
+    V4,
+}
+
+pub(crate) const HELMS: [Helm; 2] = [Helm::V3, Helm::V4];
+
+impl Helm {
+    pub(crate) fn bin(self) -> PathBuf {
+        tool(self.name())
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Helm::V3 => "helm3",
+            Helm::V4 => "helm4",
+        }
+    }
+}
+
+/// One way to install the chart: a release name, a namespace and a values file.
+#[derive(Debug, Clone)]
+pub(crate) struct Install<'a> {
+    pub(crate) release: &'a str,
+    pub(crate) namespace: &'a str,
+    pub(crate) values: &'a str,
+}
+
+impl Default for Install<'_> {
+    fn default() -> Self {
+        Install {
+            release: "gitops-status",
+            namespace: "default",
+            values: "",
+        }
+    }
+}
+
+/// Runs `helm <args> -f <values>` in a clean Helm environment; Ok(stdout) or Err(stderr).
+fn helm(helm: Helm, args: &[&str], values: &str) -> Result<String, String> {
+    let home = tempfile::tempdir().expect("tempdir");
+    let values_file = home.path().join("values.yaml");
+    std::fs::write(&values_file, values).expect("write values");
+    let output = Command::new(helm.bin())
+        .args(args)
+        .arg("-f")
+        .arg(&values_file)
+        // Keep Helm away from the user's config, cache and kube context.
+        .env("HELM_CONFIG_HOME", home.path().join("config"))
+        .env("HELM_CACHE_HOME", home.path().join("cache"))
+        .env("HELM_DATA_HOME", home.path().join("data"))
+        .env("KUBECONFIG", home.path().join("no-kubeconfig"))
+        .output()
+        .expect("run helm");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if output.status.success() {
+        Ok(stdout)
+    } else {
+        Err(format!("{stdout}{stderr}"))
+    }
+}
+
+/// `helm template` of the chart.
+pub(crate) fn template(h: Helm, install: &Install<'_>) -> Result<String, String> {
+    let chart = chart_dir();
+    helm(
+        h,
+        &[
+            "template",
+            install.release,
+            chart.to_str().expect("utf-8 path"),
+            "--namespace",
+            install.namespace,
+        ],
+        install.values,
+    )
+}
+
+/// `helm lint --strict` of the chart.
+pub(crate) fn lint(h: Helm, install: &Install<'_>) -> Result<String, String> {
+    let chart = chart_dir();
+    helm(
+        h,
+        &[
+            "lint",
+            "--strict",
+            chart.to_str().expect("utf-8 path"),
+            "--namespace",
+            install.namespace,
+        ],
+        install.values,
+    )
+}
+
+/// `helm template` that must succeed, parsed into documents.
+pub(crate) fn render(install: &Install<'_>) -> Vec<Value> {
+    let out = template(Helm::V4, install).unwrap_or_else(|e| panic!("helm template failed:\n{e}"));
+    documents(&out)
+}
+
+/// Every non-empty YAML document of a multi-document stream.
+pub(crate) fn documents(yaml: &str) -> Vec<Value> {
+    // Helm separates documents with a `---` line (and never emits one inside a block scalar,
+    // where it would be indented).
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    for line in yaml.lines().chain(std::iter::once("---")) {
+        if line == "---" {
+            let doc: Value = serde_yaml::from_str(&current)
+                .unwrap_or_else(|e| panic!("invalid YAML from helm: {e}\n{current}"));
+            if !doc.is_null() {
+                docs.push(doc);
+            }
+            current.clear();
+        } else {
+            current.push_str(line);
+            current.push('\n');
+        }
+    }
+    docs
+}
+
+/// The one document of this kind and name.
+pub(crate) fn find<'a>(docs: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    let found: Vec<&Value> = docs
+        .iter()
+        .filter(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one {kind} {name}, found {}",
+        found.len()
+    );
+    found[0]
+}
+
+/// Every document of this kind.
+pub(crate) fn of_kind<'a>(docs: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    docs.iter().filter(|d| d["kind"] == kind).collect()
+}
+
+/// The string at `value`, or a panic naming what was expected.
+pub(crate) fn str_of<'a>(value: &'a Value, what: &str) -> &'a str {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("{what} is not a string: {value:?}"))
+}
+
+/// `checksum/config` of the Deployment's pod template.
+pub(crate) fn checksum(docs: &[Value]) -> String {
+    let deployment = of_kind(docs, "Deployment");
+    assert_eq!(deployment.len(), 1);
+    str_of(
+        &deployment[0]["spec"]["template"]["metadata"]["annotations"]["checksum/config"],
+        "checksum/config",
+    )
+    .to_owned()
+}
+
+/// Every pod spec the chart renders (Deployment, Job, bare Pod), with a label for messages.
+pub(crate) fn pod_specs(docs: &[Value]) -> Vec<(String, &Value)> {
+    let mut specs = Vec::new();
+    for doc in docs {
+        let kind = doc["kind"].as_str().unwrap_or_default();
+        let name = doc["metadata"]["name"].as_str().unwrap_or_default();
+        let spec = match kind {
+            "Deployment" | "Job" => &doc["spec"]["template"]["spec"],
+            "Pod" => &doc["spec"],
+            _ => continue,
+        };
+        specs.push((format!("{kind}/{name}"), spec));
+    }
+    specs
+}
+
+/// The containers and init containers of a pod spec.
+pub(crate) fn containers(spec: &Value) -> Vec<&Value> {
+    ["initContainers", "containers"]
+        .iter()
+        .filter_map(|k| spec[*k].as_sequence())
+        .flatten()
+        .collect()
+}
