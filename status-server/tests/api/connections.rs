@@ -1,0 +1,35 @@
+//! Many idle connections (slowloris-style) do not keep a normal client out.
+
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+
+use crate::helpers::{doc, spawn, write};
+
+#[tokio::test]
+async fn five_hundred_idle_connections_do_not_block_a_request() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("status.json"), &doc("r", 0));
+    let server = spawn(&["--dir", dir.path().to_str().unwrap(), "--workers", "1"]).await;
+    let mut idle = Vec::with_capacity(500);
+    for _ in 0..500 {
+        idle.push(
+            TcpStream::connect(("127.0.0.1", server.port))
+                .await
+                .expect("connect"),
+        );
+    }
+    // Half-sent request heads on some of them, as a slowloris client would.
+    for stream in idle.iter().take(100) {
+        stream.writable().await.unwrap();
+        stream
+            .try_write(b"GET /status.json HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+    }
+    let response = tokio::time::timeout(Duration::from_secs(5), server.get("/status.json"))
+        .await
+        .expect("answered while 500 connections sit idle");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), doc("r", 0));
+    drop(idle);
+}

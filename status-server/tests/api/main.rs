@@ -1,0 +1,11 @@
+//! Integration tests: the real server on 127.0.0.1 port 0, real HTTP, real inotify, real
+//! kubelet-style symlink swaps. One test binary; one module per area.
+
+mod helpers;
+mod kubelet;
+
+mod connections;
+mod documents;
+mod metrics;
+mod reload;
+mod shutdown;
