@@ -1,19 +1,346 @@
-//! `statusctl get` and `statusctl check` (placeholder; its issue fills it in).
+//! `statusctl get` and `statusctl check`: read a document from a running status-server.
+//!
+//! `get` prints the served document as served. `check` is a gate for pipelines and cron
+//! alerts: exit 0 when healthy, 1 when stale (`--max-age`), not synced (`--require-synced`) or
+//! drifted (`--max-drift`), 2 when the server cannot be read or serves an invalid document.
+//!
+//! `--url` takes the server's base URL (`http://host:port`): `get`/`check` then read
+//! `/status.json`, or `/status/NAME.json` with `--name NAME`. A URL with a path ending in
+//! `.json` is used as it is.
 
 use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Result;
+use chrono::Utc;
+use serde_json::json;
+use status_core::{StatusDocument, SyncStatus};
+
+use crate::exit;
 
 /// Arguments of `statusctl get`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct GetArgs {}
+pub(crate) struct GetArgs {
+    #[command(flatten)]
+    source: Source,
+}
 
 /// Arguments of `statusctl check`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct CheckArgs {}
-
-pub(crate) fn get(_args: GetArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`statusctl get` is not implemented yet")
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    source: Source,
+    /// Unhealthy when `last_check` is older than this (e.g. 10m, 1h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    max_age: Option<Duration>,
+    /// Unhealthy unless `sync_status` is SYNCED.
+    #[arg(long)]
+    require_synced: bool,
+    /// Unhealthy when `drift_count` is above this.
+    #[arg(long, value_name = "N")]
+    max_drift: Option<u64>,
+    /// Output: `human` (one line) or `json` (one object, for scripts).
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    format: CheckFormat,
 }
 
-pub(crate) fn check(_args: CheckArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`statusctl check` is not implemented yet")
+/// Where the document is.
+#[derive(Debug, clap::Args)]
+struct Source {
+    /// The status-server's base URL (http://host:port), or a document's full URL.
+    #[arg(long, value_name = "URL")]
+    url: String,
+    /// The document's name: its ConfigMap key (`payments.json`) or that without `.json`.
+    #[arg(long, value_name = "KEY")]
+    name: Option<String>,
+    /// Give up on the request after this long.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    timeout: Duration,
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
+}
+
+/// A document read from a server.
+struct Fetched {
+    url: String,
+    body: Vec<u8>,
+    document: StatusDocument,
+}
+
+impl Source {
+    /// The document's URL.
+    fn document_url(&self) -> String {
+        let base = self.url.trim_end_matches('/');
+        let has_path = base
+            .split_once("://")
+            .map_or(base, |(_, rest)| rest)
+            .contains('/');
+        if has_path && base.ends_with(".json") {
+            return base.to_owned();
+        }
+        match self
+            .name
+            .as_deref()
+            .map(|n| n.strip_suffix(".json").unwrap_or(n))
+        {
+            None | Some("status") => format!("{base}/status.json"),
+            Some(name) => format!("{base}/status/{name}.json"),
+        }
+    }
+
+    /// GETs and validates the document; `Err` is the message for "cannot read" (exit 2).
+    fn fetch(&self) -> Result<Fetched, String> {
+        let url = self.document_url();
+        let client = reqwest::blocking::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout)
+            .user_agent(concat!("statusctl/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let response = client.get(&url).send().map_err(|e| {
+            let why = if e.is_timeout() {
+                format!("no answer within {}", format_duration(self.timeout))
+            } else if e.is_connect() {
+                "cannot connect".to_owned()
+            } else {
+                "request failed".to_owned()
+            };
+            format!("cannot read {url}: {why} ({})", error_chain(&e))
+        })?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("cannot read {url}: the server answered {status}"));
+        }
+        let body = response
+            .bytes()
+            .map_err(|e| format!("cannot read {url}: {}", error_chain(&e)))?
+            .to_vec();
+        let report = status_core::validate(&body);
+        match report.document {
+            Some(document) => Ok(Fetched {
+                url,
+                body,
+                document,
+            }),
+            None => {
+                let findings: Vec<String> = report
+                    .findings
+                    .iter()
+                    .filter(|f| f.fails(false))
+                    .map(|f| format!("  {f}"))
+                    .collect();
+                Err(format!(
+                    "{url} serves an invalid status document:\n{}",
+                    findings.join("\n")
+                ))
+            }
+        }
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
+}
+
+pub(crate) fn get(args: GetArgs) -> Result<ExitCode> {
+    use std::io::Write;
+    match args.source.fetch() {
+        Ok(fetched) => {
+            let mut out = std::io::stdout().lock();
+            crate::report::quiet_broken_pipe(out.write_all(&fetched.body).and_then(|()| {
+                if fetched.body.ends_with(b"\n") {
+                    Ok(())
+                } else {
+                    out.write_all(b"\n")
+                }
+            }))?;
+            Ok(exit::code(exit::OK))
+        }
+        Err(message) => {
+            eprintln!("statusctl: error: {message}");
+            Ok(exit::code(exit::USAGE))
+        }
+    }
+}
+
+pub(crate) fn check(args: CheckArgs) -> Result<ExitCode> {
+    let fetched = match args.source.fetch() {
+        Ok(fetched) => fetched,
+        Err(message) => {
+            if args.format == CheckFormat::Json {
+                println!(
+                    "{}",
+                    json!({"url": args.source.document_url(), "healthy": false, "readable": false, "error": message})
+                );
+            }
+            eprintln!("statusctl: error: {message}");
+            return Ok(exit::code(exit::USAGE));
+        }
+    };
+    let doc = &fetched.document;
+    let age = Utc::now().signed_duration_since(doc.last_check);
+    let age_seconds = age.num_seconds();
+    let mut problems = Vec::new();
+    if let Some(max_age) = args.max_age
+        && age.to_std().is_ok_and(|age| age > max_age)
+    {
+        problems.push(format!(
+            "stale: last_check {} is {} old, more than --max-age {}",
+            status_core::format_timestamp(&doc.last_check),
+            format_duration(Duration::from_secs(age_seconds.max(0).unsigned_abs())),
+            format_duration(max_age)
+        ));
+    }
+    if args.require_synced && doc.sync_status != SyncStatus::Synced {
+        problems.push(format!(
+            "not synced: sync_status is {}",
+            doc.sync_status.as_str()
+        ));
+    }
+    if let Some(max) = args.max_drift
+        && doc.drift_count > max
+    {
+        problems.push(format!(
+            "drifted: drift_count {} is above --max-drift {max}",
+            doc.drift_count
+        ));
+    }
+    let healthy = problems.is_empty();
+    match args.format {
+        CheckFormat::Json => println!(
+            "{}",
+            json!({
+                "url": fetched.url,
+                "healthy": healthy,
+                "readable": true,
+                "problems": problems,
+                "repo": doc.repo,
+                "server": doc.server,
+                "sync_status": doc.sync_status.as_str(),
+                "drift_count": doc.drift_count,
+                "last_check": status_core::format_timestamp(&doc.last_check),
+                "age_seconds": age_seconds,
+            })
+        ),
+        CheckFormat::Human => {
+            let summary = format!(
+                "{} on {}: {}, drift {}, last_check {} ({} ago)",
+                doc.repo,
+                doc.server,
+                doc.sync_status.as_str(),
+                doc.drift_count,
+                status_core::format_timestamp(&doc.last_check),
+                format_duration(Duration::from_secs(age_seconds.max(0).unsigned_abs())),
+            );
+            if healthy {
+                println!("healthy: {summary}");
+            } else {
+                println!("unhealthy: {summary}");
+                for problem in &problems {
+                    println!("  - {problem}");
+                }
+            }
+        }
+    }
+    Ok(exit::code(if healthy { exit::OK } else { exit::FAILED }))
+}
+
+/// Parses `500ms`, `30s`, `10m`, `2h`, `1d`, or plain seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (use e.g. 30s, 10m, 2h)"))?;
+    let seconds = match unit {
+        "ms" => return Ok(Duration::from_millis(n)),
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => {
+            return Err(format!(
+                "{text:?}: unknown unit {unit:?} (use ms, s, m, h or d)"
+            ));
+        }
+    };
+    n.checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{text:?} is too long"))
+}
+
+/// `1h2m3s`, `10m`, `45s`, `500ms`.
+pub(crate) fn format_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 || out.is_empty() {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_and_print() {
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("10 minutes").is_err());
+        assert!(parse_duration("").is_err());
+        assert_eq!(format_duration(Duration::from_secs(3723)), "1h2m3s");
+        assert_eq!(format_duration(Duration::from_secs(600)), "10m");
+    }
+
+    #[test]
+    fn urls_are_built_from_a_base() {
+        let source = |url: &str, name: Option<&str>| Source {
+            url: url.to_owned(),
+            name: name.map(str::to_owned),
+            timeout: Duration::from_secs(1),
+        };
+        assert_eq!(
+            source("http://h:8080", None).document_url(),
+            "http://h:8080/status.json"
+        );
+        assert_eq!(
+            source("http://h:8080/", Some("payments.json")).document_url(),
+            "http://h:8080/status/payments.json"
+        );
+        assert_eq!(
+            source("http://h:8080", Some("status.json")).document_url(),
+            "http://h:8080/status.json"
+        );
+        assert_eq!(
+            source("http://h/x/status.json", None).document_url(),
+            "http://h/x/status.json"
+        );
+    }
 }

@@ -1,0 +1,1 @@
+//! Tests of `statusctl push`, `get` and `check` against real servers.
