@@ -1,15 +1,493 @@
-//! `cargo xtask image`: build the `FROM scratch` container image and smoke-test it
-//! (placeholder; the chart issue fills it in).
+//! `cargo xtask image`: build the `FROM scratch` container image (static status-server and
+//! statusctl, nothing else) and smoke-test it by running it.
+//!
+//! The binaries are static glibc builds (`-C target-feature=+crt-static`) in their own target
+//! directory, so the flags never invalidate the normal build. The image is built from a context
+//! holding only those two files (never the repository: `target/` is gigabytes) with buildah
+//! (`--storage-driver vfs --isolation chroot` works offline, as root, without a daemon), or
+//! with docker when buildah is missing and a docker daemon answers. buildah is installed with
+//! apt-get when it is missing and we are root on Debian.
+//!
+//! ```text
+//! cargo xtask image [--tag NAME] [--oci-archive PATH] [--docker-archive PATH] [--no-build]
+//! ```
 
-use anyhow::Result;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
-pub(crate) fn run(_args: &[String]) -> Result<()> {
-    eprintln!("xtask image: not implemented yet");
+use anyhow::{Context, Result, bail};
+
+use crate::{cargo, display, project_root, run_cmd, target_dir};
+
+const DEFAULT_TAG: &str = "gitops-status:dev";
+const TARGET: &str = "x86_64-unknown-linux-gnu";
+const BINARIES: [&str; 2] = ["status-server", "statusctl"];
+/// The seed's image, for the size comparison in the report.
+const BASELINE: &str = "nginxinc/nginx-unprivileged:1.25-alpine (about 40-45 MB uncompressed)";
+
+#[derive(Debug)]
+struct Options {
+    tag: String,
+    oci_archive: Option<PathBuf>,
+    docker_archive: Option<PathBuf>,
+    build_binaries: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options> {
+    let mut options = Options {
+        tag: DEFAULT_TAG.to_owned(),
+        oci_archive: None,
+        docker_archive: None,
+        build_binaries: true,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .with_context(|| format!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "--tag" => options.tag = value("--tag")?,
+            "--oci-archive" => options.oci_archive = Some(absolute(value("--oci-archive")?)),
+            "--docker-archive" => {
+                options.docker_archive = Some(absolute(value("--docker-archive")?));
+            }
+            "--no-build" => options.build_binaries = false,
+            other => bail!(
+                "unknown argument `{other}`\nusage: cargo xtask image [--tag NAME] [--oci-archive PATH] [--docker-archive PATH] [--no-build]"
+            ),
+        }
+    }
+    Ok(options)
+}
+
+/// Paths are taken relative to where the user ran `cargo xtask`, not the project root.
+fn absolute(path: String) -> PathBuf {
+    let path = PathBuf::from(path);
+    if path.is_absolute() {
+        path
+    } else {
+        std::env::current_dir().map_or(path.clone(), |cwd| cwd.join(path))
+    }
+}
+
+pub(crate) fn run(args: &[String]) -> Result<()> {
+    let options = parse(args)?;
+    let engine = Engine::find()?;
+    build(&engine, &options)?;
+    if let Some(path) = &options.oci_archive {
+        engine.export(&options.tag, "oci-archive", path)?;
+    }
+    if let Some(path) = &options.docker_archive {
+        engine.export(&options.tag, "docker-archive", path)?;
+    }
     Ok(())
 }
 
-/// The smoke test `cargo xtask ci` runs.
+/// The smoke test `cargo xtask ci` runs: build the image, serve a document from it as UID
+/// 65532, fetch it over loopback HTTP (also through statusctl inside the image, which resolves
+/// `localhost` with the static binary's own resolver), and run `statusctl --version`.
 pub(crate) fn smoke() -> Result<()> {
-    eprintln!("xtask image: no image smoke test yet");
+    let options = parse(&[])?;
+    let engine = Engine::find()?;
+    build(&engine, &options)?;
+    let Engine::Buildah = engine else {
+        eprintln!("xtask image: smoke test runs the image with buildah only; skipped under docker");
+        return Ok(());
+    };
+    smoke_buildah(&options.tag)
+}
+
+/// The container engine that builds (and for the smoke test, runs) the image.
+enum Engine {
+    Buildah,
+    Docker,
+}
+
+impl Engine {
+    fn find() -> Result<Engine> {
+        if on_path("buildah") {
+            return Ok(Engine::Buildah);
+        }
+        if on_path("docker") && quiet(Command::new("docker").arg("info")) {
+            return Ok(Engine::Docker);
+        }
+        if is_root() && on_path("apt-get") {
+            eprintln!("xtask image: buildah is missing; installing it with apt-get");
+            run_cmd(Command::new("apt-get").arg("update").arg("-q"))?;
+            run_cmd(
+                Command::new("apt-get")
+                    .args(["install", "-y", "-q", "--no-install-recommends", "buildah"])
+                    .env("DEBIAN_FRONTEND", "noninteractive"),
+            )?;
+            return Ok(Engine::Buildah);
+        }
+        bail!(
+            "no container engine: install buildah (Debian/Ubuntu: `apt-get install buildah`) or start a docker daemon"
+        )
+    }
+
+    fn command(&self) -> Command {
+        match self {
+            Engine::Buildah => {
+                let mut cmd = Command::new("buildah");
+                // vfs needs no kernel overlay support (works in containers and CI sandboxes).
+                cmd.args(["--storage-driver", "vfs"]);
+                cmd
+            }
+            Engine::Docker => Command::new("docker"),
+        }
+    }
+
+    fn export(&self, tag: &str, format: &str, path: &Path) -> Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let _ = std::fs::remove_file(path);
+        match self {
+            Engine::Buildah => run_cmd(
+                self.command()
+                    .args(["push", tag])
+                    .arg(format!("{format}:{}:{tag}", path.display())),
+            )?,
+            Engine::Docker if format == "docker-archive" => {
+                run_cmd(self.command().args(["save", "-o"]).arg(path).arg(tag))?;
+            }
+            Engine::Docker => {
+                bail!("--oci-archive needs buildah; use --docker-archive with docker")
+            }
+        }
+        let size = std::fs::metadata(path)?.len();
+        eprintln!(
+            "xtask image: wrote {} ({})",
+            path.display(),
+            megabytes(size)
+        );
+        Ok(())
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// Runs a command with its output discarded; true when it succeeds.
+fn quiet(cmd: &mut Command) -> bool {
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The static release binaries' directory.
+fn binaries_dir() -> PathBuf {
+    target_dir().join("image").join(TARGET).join("release")
+}
+
+fn build(engine: &Engine, options: &Options) -> Result<()> {
+    if options.build_binaries {
+        run_cmd(
+            cargo()
+                .args(["build", "--release", "--target", TARGET])
+                .args(BINARIES.iter().flat_map(|b| ["-p", b]))
+                .env("CARGO_TARGET_DIR", target_dir().join("image"))
+                .env("RUSTFLAGS", "-C target-feature=+crt-static"),
+        )?;
+    }
+    // The build context: the two binaries only.
+    let context = target_dir().join("image").join("context");
+    let _ = std::fs::remove_dir_all(&context);
+    std::fs::create_dir_all(&context)?;
+    let mut binaries_size = 0;
+    for name in BINARIES {
+        let from = binaries_dir().join(name);
+        if !from.exists() {
+            bail!(
+                "{} is missing: run `cargo xtask image` without --no-build",
+                from.display()
+            );
+        }
+        std::fs::copy(&from, context.join(name))
+            .with_context(|| format!("copying {}", from.display()))?;
+        binaries_size += std::fs::metadata(&from)?.len();
+    }
+    let containerfile = project_root().join("Containerfile");
+    let version = env!("CARGO_PKG_VERSION");
+    let mut cmd = engine.command();
+    match engine {
+        Engine::Buildah => cmd.args(["bud", "--isolation", "chroot", "--layers=false"]),
+        Engine::Docker => cmd.arg("build"),
+    };
+    run_cmd(
+        cmd.arg("--build-arg")
+            .arg(format!("VERSION={version}"))
+            .arg("-f")
+            .arg(&containerfile)
+            .args(["-t", &options.tag])
+            .arg(&context),
+    )?;
+    let image_size = match engine {
+        Engine::Buildah => image_size_buildah(&options.tag)?,
+        Engine::Docker => binaries_size,
+    };
+    eprintln!(
+        "xtask image: built {} — {} uncompressed (binaries {}); the seed's image: {BASELINE}",
+        options.tag,
+        megabytes(image_size),
+        megabytes(binaries_size)
+    );
     Ok(())
+}
+
+/// The uncompressed size of the image's layers, from `buildah inspect`.
+fn image_size_buildah(tag: &str) -> Result<u64> {
+    let out = Engine::Buildah
+        .command()
+        .args(["images", "--json", tag])
+        .output()
+        .context("buildah images")?;
+    let images: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("parsing `buildah images --json`")?;
+    images
+        .get(0)
+        .and_then(|i| i.get("size"))
+        .and_then(serde_json::Value::as_u64)
+        .with_context(|| format!("no size for {tag} in `buildah images --json`"))
+}
+
+fn megabytes(bytes: u64) -> String {
+    #[allow(clippy::cast_precision_loss)] // sizes far below 2^52 bytes
+    let mb = bytes as f64 / 1_000_000.0;
+    format!("{mb:.1} MB")
+}
+
+/// A working container, removed when dropped.
+struct WorkingContainer(String);
+
+impl Drop for WorkingContainer {
+    fn drop(&mut self) {
+        let _ = quiet(Engine::Buildah.command().args(["rm", &self.0]));
+    }
+}
+
+/// A background `buildah run`, stopped (SIGTERM, then SIGKILL) when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let pid = self.0.id().to_string();
+        let _ = quiet(Command::new("kill").args(["-TERM", &pid]));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn smoke_buildah(tag: &str) -> Result<()> {
+    let out = Engine::Buildah
+        .command()
+        .args(["from", "--pull-never", tag])
+        .output()
+        .context("buildah from")?;
+    if !out.status.success() {
+        bail!(
+            "buildah from {tag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let container = WorkingContainer(String::from_utf8_lossy(&out.stdout).trim().to_owned());
+
+    // The image's own metadata: the user the chart relies on.
+    let inspect = Engine::Buildah
+        .command()
+        .args([
+            "inspect",
+            "--type",
+            "image",
+            "--format",
+            "{{.OCIv1.Config.User}}",
+            tag,
+        ])
+        .output()
+        .context("buildah inspect")?;
+    let user = String::from_utf8_lossy(&inspect.stdout).trim().to_owned();
+    if user != "65532:65532" {
+        bail!("the image runs as `{user}`, not 65532:65532");
+    }
+
+    // A document bind-mounted read-only, readable by UID 65532.
+    let data = tempfile_dir()?;
+    let document = std::fs::read(project_root().join("examples/status.json"))?;
+    std::fs::write(data.join("status.json"), &document)?;
+    set_mode(&data, 0o755)?;
+    set_mode(&data.join("status.json"), 0o644)?;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut serve = buildah_run(&container.0, &data);
+    serve.args([
+        "/status-server",
+        "--file",
+        "/data/status.json",
+        "--listen",
+        &listen,
+        "--log-format",
+        "text",
+    ]);
+    eprintln!("$ {}", display(&serve));
+    let mut server = Running(serve.stdin(Stdio::null()).spawn().context("buildah run")?);
+
+    let url = format!("http://{listen}/status.json");
+    let body = fetch_until_ready(&url, &mut server)?;
+    if body != document {
+        bail!(
+            "{url} served {} bytes that differ from examples/status.json",
+            body.len()
+        );
+    }
+    eprintln!("xtask image: {url} served examples/status.json from the image as UID 65532");
+
+    // statusctl in the image, as the helm test pod runs it: by host name (the static binary
+    // must resolve names itself: there is no libc in the image), not by address.
+    let mut check = buildah_run(&container.0, &data);
+    check.args([
+        "/statusctl",
+        "check",
+        "--url",
+        &format!("http://localhost:{port}"),
+    ]);
+    let out = output_of(&mut check)?;
+    if !out.contains("healthy: production-apps") {
+        bail!("`statusctl check` in the image printed:\n{out}");
+    }
+    drop(server);
+
+    let mut version = buildah_run(&container.0, &data);
+    version.args(["/statusctl", "--version"]);
+    let out = output_of(&mut version)?;
+    let expected = format!("statusctl {}", env!("CARGO_PKG_VERSION"));
+    if !out.contains(&expected) {
+        bail!("`statusctl --version` printed {out:?}, expected {expected:?}");
+    }
+    eprintln!("xtask image: smoke test passed ({})", out.trim());
+    let _ = std::fs::remove_dir_all(&data);
+    Ok(())
+}
+
+fn buildah_run(container: &str, data: &Path) -> Command {
+    let mut cmd = Engine::Buildah.command();
+    cmd.args([
+        "run",
+        "--isolation",
+        "chroot",
+        "--user",
+        "65532:65532",
+        "-v",
+    ])
+    .arg(format!("{}:/data:ro", data.display()))
+    .arg(container)
+    .arg("--");
+    cmd
+}
+
+fn output_of(cmd: &mut Command) -> Result<String> {
+    eprintln!("$ {}", display(cmd));
+    let out = cmd
+        .output()
+        .with_context(|| format!("running {}", display(cmd)))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() {
+        bail!("`{}` failed ({}):\n{text}", display(cmd), out.status);
+    }
+    Ok(text)
+}
+
+/// GETs `url` until it answers 200 (the server starts in the background), for up to 30 s.
+fn fetch_until_ready(url: &str, server: &mut Running) -> Result<Vec<u8>> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last_error = String::new();
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = server.0.try_wait() {
+            bail!("the server in the image exited ({status}) before serving {url}");
+        }
+        match http_get(url) {
+            Ok((200, body)) => return Ok(body),
+            Ok((status, _)) => last_error = format!("HTTP {status}"),
+            Err(e) => last_error = format!("{e:#}"),
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    bail!("{url} did not answer 200 within 30 s: {last_error}")
+}
+
+/// A minimal HTTP/1.1 GET over loopback (xtask keeps its dependencies small).
+fn http_get(url: &str) -> Result<(u16, Vec<u8>)> {
+    use std::io::Write;
+    let rest = url.strip_prefix("http://").context("http:// URL")?;
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
+    let mut stream = std::net::TcpStream::connect(authority)?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .context("no end of headers")?;
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("no status code")?;
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        bail!("chunked response: not expected for /status.json");
+    }
+    Ok((status, response[split + 4..].to_vec()))
+}
+
+fn tempfile_dir() -> Result<PathBuf> {
+    let dir = target_dir()
+        .join("image")
+        .join(format!("smoke-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("chmod {}", path.display()))
 }

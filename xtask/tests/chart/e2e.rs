@@ -46,7 +46,7 @@ fn status_server_binary() -> PathBuf {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "status-server")
         .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .last()
+        .next_back()
         .expect("cargo reported the status-server executable")
 }
 
