@@ -185,7 +185,12 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
         .namespace
         .clone()
         .unwrap_or_else(|| target.config.default_namespace.clone());
-    let server = target.config.cluster_url.to_string();
+    let server = target
+        .config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_owned();
     let client = kube::Client::try_from(target.config)
         .map_err(|e| failure::classify(&e, &server).into_failure())?;
     let api: Api<ConfigMap> = Api::namespaced(client, &namespace);
@@ -272,7 +277,7 @@ impl Pusher<'_> {
             .api
             .get_opt(name)
             .await
-            .map_err(|e| failure::classify(&e, self.server))?;
+            .map_err(|e| self.explain(failure::classify(&e, self.server)))?;
         let Some(current) = current else {
             if self.args.dry_run {
                 let configmap = self.apply(text, None).await?;

@@ -106,6 +106,14 @@ pub(crate) fn classify(error: &Error, server: &str) -> Attempt {
                         "cannot verify the TLS certificate of the API server at {server}: {text}. Check the cluster's certificate-authority(-data) in the kubeconfig, or ca.crt of the service account"
                     ),
                 ))
+            } else if lower.contains("bearer token") {
+                // Never the token itself: kube's message does not include it either.
+                Attempt::Fatal(Failure::new(
+                    exit::AUTH,
+                    format!(
+                        "cannot send the credentials to {server}: {text} (a token must be one line with no trailing newline or other control characters)"
+                    ),
+                ))
             } else if matches!(other, Error::Auth(_) | Error::InferKubeconfig(_)) {
                 Attempt::Fatal(Failure::new(
                     exit::USAGE,
@@ -146,7 +154,7 @@ pub(crate) fn explain(failure: Failure, target: &Target<'_>) -> Failure {
         }
         exit::REJECTED if message.contains("namespaces \"") && message.contains("not found") => {
             format!(
-                "namespace {namespace:?} does not exist on {server} ({message}). Create it, or pass --namespace"
+                "namespace {namespace:?} does not exist on {server}: the API server answered {message}. Create the namespace, or pass the right --namespace"
             )
         }
         exit::REJECTED if message.contains("Too long") => format!(
@@ -188,11 +196,17 @@ pub(crate) fn name_problem(name: &str, max: usize) -> Option<&'static str> {
         .zip(name.chars().last())
         .is_some_and(|(a, b)| a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric());
     if name.is_empty() || name.len() > max {
-        Some("it must be 1 to 253 characters (63 for a namespace)")
+        Some(if max <= 63 {
+            "it must be 1 to 63 characters"
+        } else {
+            "it must be 1 to 253 characters"
+        })
     } else if !ok_chars || !ends_ok {
-        Some(
-            "it must be lower-case alphanumeric characters, '-' (or '.'), starting and ending with an alphanumeric character",
-        )
+        Some(if max <= 63 {
+            "it must be lower-case alphanumeric characters or '-', starting and ending with an alphanumeric character"
+        } else {
+            "it must be lower-case alphanumeric characters, '-' or '.', starting and ending with an alphanumeric character"
+        })
     } else {
         None
     }

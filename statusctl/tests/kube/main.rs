@@ -1,1 +1,11 @@
-//! Tests of `statusctl push`, `get` and `check` against real servers.
+//! Tests of `statusctl push`, `get` and `check` against real servers over loopback: the fake
+//! Kubernetes API server (TLS, tokens, server-side apply) driven by the real `statusctl` binary
+//! and by the official kubectl, and a real status-server for `get` and `check`.
+
+mod concurrency;
+mod errors;
+mod get_check;
+mod in_cluster;
+mod kubectl;
+mod push;
+mod support;

@@ -1,0 +1,147 @@
+//! `statusctl get` and `statusctl check` against a real status-server (its library, started
+//! in-process on a free port): healthy, stale, out of sync, drifted, unreachable, invalid.
+
+use std::path::Path;
+
+use chrono::{Duration, SecondsFormat, Utc};
+
+use crate::support::{run, settings, statusctl_in};
+
+/// Starts a status-server for `file` on a free port, on its own thread; returns the base URL.
+fn serve(file: &Path) -> String {
+    let config = status_server::Config::try_parse_from([
+        "status-server",
+        "--file",
+        file.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ])
+    .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = status_server::Application::build(config).await.unwrap();
+            tx.send(app.port()).unwrap();
+            app.run_until_stopped().await
+        })
+    });
+    format!("http://127.0.0.1:{}", rx.recv().unwrap())
+}
+
+fn document(sync_status: &str, drift: u64, age: Duration) -> String {
+    let last_check = (Utc::now() - age).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let files: Vec<String> = (0..drift)
+        .map(|i| format!("\"apps/app-{i}.yaml\""))
+        .collect();
+    format!(
+        "{{\"repo\": \"production-apps\", \"server\": \"prod-cluster-01\", \"sync_status\": \"{sync_status}\", \"drift_count\": {drift}, \"files\": [{}], \"last_check\": \"{last_check}\"}}\n",
+        files.join(", ")
+    )
+}
+
+fn with_times_hidden() -> insta::Settings {
+    let mut s = settings();
+    s.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[TIME]");
+    s.add_filter(r"\(\d+[hms\d]*\s+ago\)", "([AGE] ago)");
+    s.add_filter(r#""age_seconds":\d+"#, r#""age_seconds":[AGE]"#);
+    s.add_filter(r"is \d+[hms\d]* old", "is [AGE] old");
+    s
+}
+
+#[test]
+fn get_prints_the_served_document_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = document("SYNCED", 0, Duration::minutes(1));
+    let file = dir.path().join("status.json");
+    std::fs::write(&file, &body).unwrap();
+    let url = serve(&file);
+    let out = run(statusctl_in(dir.path()).args(["get", "--url", &url]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, body);
+    // The same by its key name, and by the full URL.
+    let out = run(statusctl_in(dir.path()).args(["get", "--url", &url, "--name", "status.json"]));
+    assert_eq!(out.stdout, body);
+    let out = run(statusctl_in(dir.path()).args(["get", "--url", &format!("{url}/status.json")]));
+    assert_eq!(out.stdout, body);
+    // A document that is not there: cannot read, exit 2.
+    let out = run(statusctl_in(dir.path()).args(["get", "--url", &url, "--name", "payments"]));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("/status/payments.json: the server answered 404"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn check_healthy_stale_out_of_sync_drifted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("status.json");
+    let mut transcript = String::new();
+    let cases: [(&str, String, &[&str], i32); 5] = [
+        (
+            "healthy",
+            document("SYNCED", 0, Duration::minutes(2)),
+            &["--max-age", "10m", "--require-synced", "--max-drift", "0"],
+            0,
+        ),
+        (
+            "stale",
+            document("SYNCED", 0, Duration::minutes(30)),
+            &["--max-age", "10m"],
+            1,
+        ),
+        (
+            "out of sync",
+            document("OUT_OF_SYNC", 2, Duration::minutes(1)),
+            &["--require-synced"],
+            1,
+        ),
+        (
+            "drifted, as json",
+            document("OUT_OF_SYNC", 3, Duration::minutes(1)),
+            &["--max-drift", "2", "--format", "json"],
+            1,
+        ),
+        (
+            "out of sync but not required",
+            document("OUT_OF_SYNC", 1, Duration::minutes(1)),
+            &["--max-age", "10m"],
+            0,
+        ),
+    ];
+    for (name, body, flags, code) in cases {
+        std::fs::write(&file, body).unwrap();
+        let url = serve(&file);
+        let out = run(statusctl_in(dir.path())
+            .args(["check", "--url", &url])
+            .args(flags));
+        assert_eq!(out.code, code, "{name}: {}", out.transcript());
+        transcript.push_str(&format!(
+            "# {name}: check {}\n{}\n",
+            flags.join(" "),
+            out.transcript()
+        ));
+    }
+    with_times_hidden().bind(|| insta::assert_snapshot!("check_cases", transcript));
+}
+
+#[test]
+fn check_cannot_read_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = run(statusctl_in(dir.path()).args(["check", "--url", &url, "--max-age", "10m"]));
+    assert_eq!(out.code, 2, "{}", out.transcript());
+    assert!(out.stderr.contains("cannot connect"), "{}", out.stderr);
+    let out = run(statusctl_in(dir.path()).args(["check", "--url", &url, "--format", "json"]));
+    assert_eq!(out.code, 2);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["readable"], false);
+    assert_eq!(json["healthy"], false);
+}
