@@ -5,7 +5,7 @@
 //! at scrape time. So they can never disagree with what is served, a deleted document's series
 //! disappear with it, and `gitops_status_stale` is computed against the clock of the scrape.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
@@ -42,6 +42,24 @@ struct VersionLabel {
 
 type HistogramFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
 
+/// Every route label the server uses (`other` is any unknown path).
+const ROUTES: [&str; 7] = [
+    "/status.json",
+    "/status/{name}.json",
+    "/statuses.json",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "other",
+];
+/// The status codes the server answers with.
+const CODES: [u16; 6] = [200, 304, 404, 405, 500, 503];
+
+/// The series of one (route, code) pair, looked up in the families once and then reused: the
+/// request path then touches two atomics and a lock-free-in-practice histogram, no hash map.
+/// Created on first use, so series that never happened are not exported as zeros.
+type HotSeries = OnceLock<(Counter, Histogram)>;
+
 /// The metrics the server updates as it runs.
 #[derive(Debug)]
 pub(crate) struct Metrics {
@@ -50,6 +68,7 @@ pub(crate) struct Metrics {
     latency: HistogramFamily,
     reloads: Counter,
     reload_failures: Family<DocumentLabel, Counter>,
+    hot: Vec<HotSeries>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -108,11 +127,30 @@ impl Metrics {
             latency,
             reloads,
             reload_failures,
+            hot: (0..ROUTES.len() * CODES.len())
+                .map(|_| OnceLock::new())
+                .collect(),
         }
     }
 
     /// Counts one answered request.
     pub(crate) fn observe_request(&self, route: &'static str, code: u16, elapsed: Duration) {
+        let slot = ROUTES
+            .iter()
+            .position(|r| *r == route)
+            .zip(CODES.iter().position(|c| *c == code));
+        if let Some(slot) = slot.and_then(|(r, c)| self.hot.get(r * CODES.len() + c)) {
+            let (count, latency) = slot.get_or_init(|| {
+                let labels = RequestLabels { route, code };
+                (
+                    self.requests.get_or_create_owned(&labels),
+                    self.latency.get_or_create_owned(&labels),
+                )
+            });
+            count.inc();
+            latency.observe(elapsed.as_secs_f64());
+            return;
+        }
         let labels = RequestLabels { route, code };
         self.requests.get_or_create(&labels).inc();
         self.latency
