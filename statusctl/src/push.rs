@@ -128,6 +128,13 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         eprintln!("statusctl: error: --namespace {ns:?} is not a valid namespace name: {problem}");
         return Ok(common::code(exit::USAGE));
     }
+    if !args.key.ends_with(".json") {
+        // Pushed all the same (the key is valid), but nobody would ever see it.
+        eprintln!(
+            "statusctl: warning: --key {:?} does not end in .json: status-server serves only *.json keys",
+            args.key
+        );
+    }
     let input = input::read(&args.file)?;
     let report_ = status_core::validate(&input.bytes);
     for finding in &report_.findings {

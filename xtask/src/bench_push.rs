@@ -1,8 +1,213 @@
-//! `cargo xtask bench push`: `statusctl push` against kubectl, on the fake API server (placeholder).
+//! `cargo xtask bench push`: the wall time of one `statusctl push` against the fake API server,
+//! next to the seed's `kubectl create configmap --dry-run=client -o yaml | kubectl apply
+//! --server-side -f -` against the same server; plus statusctl's binary size and cold start.
+//!
+//! Both run as a CI job runs them: a new process each time, over TLS with a bearer token. kubectl
+//! is measured twice: with an empty discovery cache (a fresh CI runner, new HOME per run) and with
+//! a warm one (same HOME). Each figure is the median of `BENCH_PUSH_RUNS` runs (default 15),
+//! after one warm-up run. The table is printed and written into docs/ci.md between the
+//! `bench-push` markers.
 
-use anyhow::Result;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::{cargo, project_root, run_cmd, target_dir};
+
+const START: &str = "<!-- bench-push:start -->";
+const END: &str = "<!-- bench-push:end -->";
+
+/// The fake API server process; killed on drop.
+struct Fake(Child);
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 pub(crate) fn run() -> Result<()> {
-    eprintln!("xtask bench push: not implemented yet");
+    let runs: usize = std::env::var("BENCH_PUSH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(15)
+        .max(3);
+    let kubectl = match std::env::var_os("GITOPS_STATUS_TOOLS") {
+        Some(dir) => PathBuf::from(dir).join("kubectl"),
+        None => crate::tools::install()?.join("kubectl"),
+    };
+    if !kubectl.is_file() {
+        bail!(
+            "kubectl not found at {}: run `cargo xtask tools`",
+            kubectl.display()
+        );
+    }
+    run_cmd(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "statusctl",
+        "-p",
+        "fake-apiserver",
+    ]))?;
+    let release = target_dir().join("release");
+    let statusctl = release.join("statusctl");
+    let work = target_dir().join("bench-push");
+    drop(std::fs::remove_dir_all(&work));
+    std::fs::create_dir_all(&work)?;
+    let kubeconfig = work.join("kubeconfig");
+
+    let mut child = Command::new(release.join("fake-apiserver"))
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["--namespace", "default"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot start fake-apiserver")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let _fake = Fake(child);
+    let mut url = String::new();
+    BufReader::new(stdout).read_line(&mut url)?;
+    if !url.starts_with("https://") {
+        bail!("fake-apiserver did not print its URL (got {url:?})");
+    }
+
+    let doc = work.join("status.json");
+    std::fs::write(
+        &doc,
+        "{\"repo\":\"production-apps\",\"server\":\"prod-cluster-01\",\"sync_status\":\"SYNCED\",\"drift_count\":0,\"files\":[],\"last_check\":\"2026-04-21T12:00:00Z\"}\n",
+    )?;
+    let home = work.join("home");
+    std::fs::create_dir_all(&home)?;
+
+    let push = || {
+        let mut cmd = Command::new(&statusctl);
+        cmd.env_clear()
+            .env("HOME", &home)
+            .env("KUBECONFIG", &kubeconfig)
+            .args(["push", "--configmap", "bench-statusctl"])
+            .arg(&doc);
+        cmd
+    };
+    let seed = |home: &Path| {
+        let k = kubectl.display();
+        let script = format!(
+            "{k} create configmap bench-kubectl --from-file=status.json={} --dry-run=client -o yaml | {k} apply --server-side -f -",
+            doc.display()
+        );
+        let mut cmd = Command::new("sh");
+        cmd.env_clear()
+            .env("HOME", home)
+            .env("KUBECONFIG", &kubeconfig)
+            .args(["-c", &script]);
+        cmd
+    };
+    let version = || {
+        let mut cmd = Command::new(&statusctl);
+        cmd.env_clear().arg("--version");
+        cmd
+    };
+
+    let statusctl_times = time(runs, |_| push())?;
+    let warm_home = work.join("kubectl-warm");
+    std::fs::create_dir_all(&warm_home)?;
+    let kubectl_warm = time(runs, |_| seed(&warm_home))?;
+    let kubectl_cold = time(runs, |i| {
+        let fresh = work.join(format!("kubectl-cold-{i}"));
+        let _ = std::fs::create_dir_all(&fresh);
+        seed(&fresh)
+    })?;
+    let cold_start = time(runs.max(20), |_| version())?;
+    let size = std::fs::metadata(&statusctl)?.len();
+
+    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    let mut table = String::new();
+    writeln!(
+        table,
+        "| What (median of {runs} runs, one process each, TLS + token) | Wall time | statusctl / it |"
+    )?;
+    writeln!(table, "| --- | ---: | ---: |")?;
+    writeln!(
+        table,
+        "| `statusctl push` (GET, then apply of one key) | {} | |",
+        ms(statusctl_times)
+    )?;
+    writeln!(
+        table,
+        "| seed: `kubectl create --dry-run=client -o yaml \\| kubectl apply --server-side -f -`, fresh discovery cache (a new CI runner) | {} | {:.2}x |",
+        ms(kubectl_cold),
+        ratio(statusctl_times, kubectl_cold)
+    )?;
+    writeln!(
+        table,
+        "| the same, warm discovery cache (same HOME) | {} | {:.2}x |",
+        ms(kubectl_warm),
+        ratio(statusctl_times, kubectl_warm)
+    )?;
+    writeln!(
+        table,
+        "| `statusctl --version` (cold start) | {} | |",
+        ms(cold_start)
+    )?;
+    writeln!(table)?;
+    writeln!(
+        table,
+        "statusctl release binary: {:.1} MiB ({size} bytes; static TLS, no OpenSSL). Measured by `cargo xtask bench push` on {} cores.",
+        size as f64 / 1024.0 / 1024.0,
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    )?;
+    println!("\n{table}");
+    write_into_docs(&table)
+}
+
+/// Runs `make(i)` once to warm up, then `runs` times; the median wall time. A failed run is an
+/// error, not a figure.
+fn time(runs: usize, mut make: impl FnMut(usize) -> Command) -> Result<Duration> {
+    let mut times = Vec::with_capacity(runs);
+    for i in 0..=runs {
+        let mut cmd = make(i);
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+        let started = Instant::now();
+        let out = cmd.output().context("cannot run the benchmarked command")?;
+        let elapsed = started.elapsed();
+        if !out.status.success() {
+            bail!(
+                "a benchmarked run failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        if i > 0 {
+            times.push(elapsed);
+        }
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+fn ratio(ours: Duration, theirs: Duration) -> f64 {
+    ours.as_secs_f64() / theirs.as_secs_f64().max(f64::MIN_POSITIVE)
+}
+
+/// Replaces the text between the markers in docs/ci.md.
+fn write_into_docs(table: &str) -> Result<()> {
+    let path = project_root().join("docs/ci.md");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let (Some(start), Some(end)) = (text.find(START), text.find(END)) else {
+        eprintln!("docs/ci.md has no {START} ... {END} markers; not updated");
+        return Ok(());
+    };
+    let updated = format!("{}{START}\n{table}{}", &text[..start], &text[end..]);
+    std::fs::write(&path, updated)?;
+    eprintln!("wrote the figures into {}", path.display());
     Ok(())
 }
