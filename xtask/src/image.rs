@@ -9,7 +9,7 @@
 //! apt-get when it is missing and we are root on Debian.
 //!
 //! ```text
-//! cargo xtask image [--tag NAME] [--oci-archive PATH] [--docker-archive PATH] [--no-build]
+//! cargo xtask image [--tag NAME] [--oci-archive PATH] [--docker-archive PATH] [--no-build] [--smoke]
 //! ```
 
 use std::io::Read;
@@ -33,6 +33,7 @@ struct Options {
     oci_archive: Option<PathBuf>,
     docker_archive: Option<PathBuf>,
     build_binaries: bool,
+    smoke: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
@@ -41,6 +42,7 @@ fn parse(args: &[String]) -> Result<Options> {
         oci_archive: None,
         docker_archive: None,
         build_binaries: true,
+        smoke: false,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -56,8 +58,9 @@ fn parse(args: &[String]) -> Result<Options> {
                 options.docker_archive = Some(absolute(value("--docker-archive")?));
             }
             "--no-build" => options.build_binaries = false,
+            "--smoke" => options.smoke = true,
             other => bail!(
-                "unknown argument `{other}`\nusage: cargo xtask image [--tag NAME] [--oci-archive PATH] [--docker-archive PATH] [--no-build]"
+                "unknown argument `{other}`\nusage: cargo xtask image [--tag NAME] [--oci-archive PATH] [--docker-archive PATH] [--no-build] [--smoke]"
             ),
         }
     }
@@ -84,6 +87,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     if let Some(path) = &options.docker_archive {
         engine.export(&options.tag, "docker-archive", path)?;
     }
+    if options.smoke {
+        smoke_with(&engine, &options.tag)?;
+    }
     Ok(())
 }
 
@@ -94,11 +100,16 @@ pub(crate) fn smoke() -> Result<()> {
     let options = parse(&[])?;
     let engine = Engine::find()?;
     build(&engine, &options)?;
-    let Engine::Buildah = engine else {
-        eprintln!("xtask image: smoke test runs the image with buildah only; skipped under docker");
-        return Ok(());
-    };
-    smoke_buildah(&options.tag)
+    smoke_with(&engine, &options.tag)
+}
+
+fn smoke_with(engine: &Engine, tag: &str) -> Result<()> {
+    match engine {
+        Engine::Buildah => smoke_buildah(tag),
+        Engine::Docker => bail!(
+            "the image smoke test runs the image with buildah (`buildah run --isolation chroot`); install buildah"
+        ),
+    }
 }
 
 /// The container engine that builds (and for the smoke test, runs) the image.
@@ -250,20 +261,31 @@ fn build(engine: &Engine, options: &Options) -> Result<()> {
     Ok(())
 }
 
-/// The uncompressed size of the image's layers, from `buildah inspect`.
+/// The uncompressed size of the image's layers: the sum over its manifest (`buildah images`
+/// only gives a rounded, human-readable size).
 fn image_size_buildah(tag: &str) -> Result<u64> {
     let out = Engine::Buildah
         .command()
-        .args(["images", "--json", tag])
+        .args(["inspect", "--type", "image", tag])
         .output()
-        .context("buildah images")?;
-    let images: serde_json::Value =
-        serde_json::from_slice(&out.stdout).context("parsing `buildah images --json`")?;
-    images
-        .get(0)
-        .and_then(|i| i.get("size"))
-        .and_then(serde_json::Value::as_u64)
-        .with_context(|| format!("no size for {tag} in `buildah images --json`"))
+        .context("buildah inspect")?;
+    let inspect: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("parsing `buildah inspect`")?;
+    let manifest: serde_json::Value = inspect
+        .get("Manifest")
+        .and_then(serde_json::Value::as_str)
+        .map(serde_json::from_str)
+        .transpose()
+        .context("parsing the image manifest")?
+        .with_context(|| format!("no manifest for {tag} in `buildah inspect`"))?;
+    let layers = manifest
+        .get("layers")
+        .and_then(serde_json::Value::as_array)
+        .context("the manifest has no layers")?;
+    Ok(layers
+        .iter()
+        .filter_map(|l| l.get("size").and_then(serde_json::Value::as_u64))
+        .sum())
 }
 
 fn megabytes(bytes: u64) -> String {
@@ -379,6 +401,7 @@ fn smoke_buildah(tag: &str) -> Result<()> {
     if !out.contains("healthy: production-apps") {
         bail!("`statusctl check` in the image printed:\n{out}");
     }
+    eprintln!("xtask image: stopping the server (buildah reports the signal below)");
     drop(server);
 
     let mut version = buildah_run(&container.0, &data);
