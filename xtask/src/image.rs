@@ -235,6 +235,7 @@ fn build(engine: &Engine, options: &Options) -> Result<()> {
     }
     let containerfile = project_root().join("Containerfile");
     let version = env!("CARGO_PKG_VERSION");
+    let previous = image_id(engine, &options.tag);
     let mut cmd = engine.command();
     match engine {
         Engine::Buildah => cmd.args(["bud", "--isolation", "chroot", "--layers=false"]),
@@ -248,6 +249,13 @@ fn build(engine: &Engine, options: &Options) -> Result<()> {
             .args(["-t", &options.tag])
             .arg(&context),
     )?;
+    // Each build re-tags the name; drop our previous image instead of leaving it dangling (a
+    // no-op when something still uses it).
+    if let Some(previous) = previous
+        && image_id(engine, &options.tag).is_some_and(|id| id != previous)
+    {
+        let _ = quiet(engine.command().args(["rmi", &previous]));
+    }
     let image_size = match engine {
         Engine::Buildah => image_size_buildah(&options.tag)?,
         Engine::Docker => binaries_size,
@@ -259,6 +267,28 @@ fn build(engine: &Engine, options: &Options) -> Result<()> {
         megabytes(binaries_size)
     );
     Ok(())
+}
+
+/// The ID of the image a name points at, if any.
+fn image_id(engine: &Engine, tag: &str) -> Option<String> {
+    let Engine::Buildah = engine else {
+        return None; // docker build leaves the old image <none>-tagged; `docker image prune` is the user's call
+    };
+    let out = engine
+        .command()
+        .args([
+            "inspect",
+            "--type",
+            "image",
+            "--format",
+            "{{.FromImageID}}",
+            tag,
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !id.is_empty()).then_some(id)
 }
 
 /// The uncompressed size of the image's layers: the sum over its manifest (`buildah images`
