@@ -350,13 +350,13 @@ fn load(path: &Path, old: Option<&Slot>) -> Loaded {
     };
     if let Some(old) = old {
         match &old.error {
-            None => {
-                if old.served.as_ref().is_some_and(|e| {
-                    e.body.bytes == bytes && e.body.modified == truncate_to_seconds(modified)
-                }) {
-                    return Loaded::Unchanged;
-                }
+            // Same bytes: keep the entry, and with it the first Last-Modified. Kubelet rewrites
+            // every key of a ConfigMap on any change; a key whose content did not change must
+            // not look modified.
+            None if old.served.as_ref().is_some_and(|e| e.body.bytes == bytes) => {
+                return Loaded::Unchanged;
             }
+            None => {}
             Some(err) if err.content == Some(content_hash_u64(&bytes)) => {
                 return Loaded::Unchanged;
             }

@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 pub(crate) struct ConfigMapVolume {
     pub(crate) dir: PathBuf,
@@ -37,8 +38,18 @@ impl ConfigMapVolume {
         let ts = format!("..2026_11_24_11_00_00.{:09}", self.generation);
         let ts_dir = self.dir.join(&ts);
         std::fs::create_dir(&ts_dir).expect("timestamped dir");
+        // Each generation's files carry their own modification time (one hour apart), as files
+        // written at different times do, so Last-Modified can be checked exactly.
+        let mtime = SystemTime::UNIX_EPOCH
+            + Duration::from_secs(1_767_225_600 + 3600 * u64::from(self.generation));
         for (key, contents) in keys {
-            std::fs::write(ts_dir.join(key), contents).expect("write key");
+            let path = ts_dir.join(key);
+            std::fs::write(&path, contents).expect("write key");
+            let file = std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .expect("open key");
+            file.set_modified(mtime).expect("set mtime");
         }
         let old_target = std::fs::read_link(self.dir.join("..data")).ok();
         let tmp = self.dir.join("..data_tmp");

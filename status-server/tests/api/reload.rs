@@ -32,6 +32,48 @@ async fn a_configmap_swap_is_served() {
 }
 
 #[tokio::test]
+async fn an_unchanged_key_keeps_its_validators_when_another_key_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut volume = ConfigMapVolume::new(
+        dir.path(),
+        &[
+            ("status.json", &doc("same", 0)),
+            ("other.json", &doc("o1", 0)),
+        ],
+    );
+    let server = spawn(&["--dir", dir.path().to_str().unwrap()]).await;
+    let before = server.get("/status.json").await;
+    // Generation 1 of the volume: 2026-01-01T01:00:00Z.
+    assert_eq!(
+        before.headers()["last-modified"],
+        "Thu, 01 Jan 2026 01:00:00 GMT"
+    );
+    let etag = before.headers()["etag"].clone();
+
+    // Kubelet rewrites every key on any change; only other.json differs.
+    volume.update(&[
+        ("status.json", &doc("same", 0)),
+        ("other.json", &doc("o2", 0)),
+    ]);
+    server
+        .eventually("/status/other.json", "o2", |s, b| {
+            s == 200 && b == doc("o2", 0)
+        })
+        .await;
+    let after = server.get("/status.json").await;
+    assert_eq!(
+        after.headers()["last-modified"],
+        "Thu, 01 Jan 2026 01:00:00 GMT"
+    );
+    assert_eq!(after.headers()["etag"], etag);
+    let other = server.get("/status/other.json").await;
+    assert_eq!(
+        other.headers()["last-modified"],
+        "Thu, 01 Jan 2026 02:00:00 GMT"
+    );
+}
+
+#[tokio::test]
 async fn an_invalid_update_keeps_the_last_good_document() {
     let dir = tempfile::tempdir().unwrap();
     let mut volume = ConfigMapVolume::new(dir.path(), &[("status.json", &doc("good", 0))]);
