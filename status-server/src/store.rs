@@ -360,7 +360,13 @@ fn load(path: &Path, old: Option<&Slot>) -> Loaded {
             Some(err) if err.content == Some(content_hash_u64(&bytes)) => {
                 return Loaded::Unchanged;
             }
-            Some(_) => {}
+            // Back to the last good bytes after a rejected update: serve the same entry (same
+            // validators) again, now without the error.
+            Some(_) => {
+                if let Some(served) = old.served.as_ref().filter(|e| e.body.bytes == bytes) {
+                    return Loaded::Valid(served.clone());
+                }
+            }
         }
     }
     validate(path, bytes, modified)
