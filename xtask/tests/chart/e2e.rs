@@ -18,37 +18,7 @@ use std::time::{Duration, Instant};
 use serde_yaml::Value;
 
 use crate::cases::SEED_CUSTOM_STATUS;
-use crate::support::{Install, find, render, root, str_of};
-
-/// Builds status-server (a no-op when it is fresh) and returns the executable cargo reports.
-fn status_server_binary() -> PathBuf {
-    let out = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "status-server",
-            "--bin",
-            "status-server",
-            "--message-format",
-            "json",
-        ])
-        .current_dir(root())
-        .output()
-        .expect("run cargo build");
-    assert!(
-        out.status.success(),
-        "cargo build -p status-server failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "status-server")
-        .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .next_back()
-        .expect("cargo reported the status-server executable")
-}
+use crate::support::{Install, find, render, str_of, workspace_binary};
 
 static GENERATION: AtomicU32 = AtomicU32::new(0);
 
@@ -159,7 +129,7 @@ extraStatusFiles:
 
 #[test]
 fn rendered_deployment_serves_status_json_from_kubelet_style_mounts() {
-    let binary = status_server_binary();
+    let binary = workspace_binary("status-server");
     let values = format!("{SEED_CUSTOM_STATUS}{EXTRA}");
     let docs = render(&Install {
         release: "gitops-status",

@@ -8,6 +8,7 @@ mod cases;
 mod checksum;
 mod dashboard;
 mod e2e;
+mod post_sync;
 mod render;
 mod security;
 mod support;

@@ -220,3 +220,37 @@ pub(crate) fn containers(spec: &Value) -> Vec<&Value> {
         .flatten()
         .collect()
 }
+
+/// Builds a binary of the workspace (a no-op when it is fresh) and returns the executable cargo
+/// reports. Nested cargo is fine here: `cargo test` does not hold the build lock while tests run.
+pub(crate) fn workspace_binary(package: &str) -> PathBuf {
+    let out = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", package, "--bin", package])
+        .args(["--message-format", "json"])
+        .current_dir(root())
+        .output()
+        .expect("run cargo build");
+    assert!(
+        out.status.success(),
+        "cargo build -p {package} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == package)
+        .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .next_back()
+        .unwrap_or_else(|| panic!("cargo reported no {package} executable"))
+}
+
+/// The command and args of a container, as one argv.
+pub(crate) fn argv(container: &Value) -> Vec<String> {
+    container["command"]
+        .as_sequence()
+        .into_iter()
+        .chain(container["args"].as_sequence())
+        .flatten()
+        .map(|a| str_of(a, "arg").to_owned())
+        .collect()
+}
