@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde_yaml::Value;
 
 use crate::cases::SEED_CUSTOM_STATUS;
-use crate::support::{Install, find, render, str_of, workspace_binary};
+use crate::support::{Install, argv, find, render, str_of, workspace_binary};
 
 static GENERATION: AtomicU32 = AtomicU32::new(0);
 
@@ -187,13 +187,7 @@ fn rendered_deployment_serves_status_json_from_kubelet_style_mounts() {
 
     // The exact command line, re-rooted and on loopback.
     let port = free_loopback_port();
-    let mut argv: Vec<String> = container["command"]
-        .as_sequence()
-        .into_iter()
-        .chain(container["args"].as_sequence())
-        .flatten()
-        .map(|a| str_of(a, "arg").to_owned())
-        .collect();
+    let mut argv: Vec<String> = argv(container);
     assert_eq!(argv[0], "/status-server");
     let mut listen_seen = false;
     for arg in argv.iter_mut().skip(1) {
@@ -245,6 +239,30 @@ fn rendered_deployment_serves_status_json_from_kubelet_style_mounts() {
         get(&client, &format!("{service_url}/readyz")).0 == 200
     });
     assert_eq!(get(&client, &format!("{service_url}/healthz")).0, 200);
+
+    // `helm test`: the test pod's statusctl, its URL (the Service's DNS name and port) mapped
+    // to where the Service leads here.
+    let test_pod = crate::support::of_kind(&docs, "Pod")[0];
+    let test_argv = crate::support::argv(&test_pod["spec"]["containers"][0]);
+    assert_eq!(test_argv[0], "/statusctl");
+    let service_name = str_of(&service["metadata"]["name"], "service name");
+    let in_cluster_url = format!("http://{service_name}:80");
+    assert!(test_argv.contains(&in_cluster_url), "{test_argv:?}");
+    let out = Command::new(workspace_binary("statusctl"))
+        .args(
+            test_argv[1..]
+                .iter()
+                .map(|a| a.replace(&in_cluster_url, &service_url)),
+        )
+        .env_clear()
+        .output()
+        .expect("run statusctl");
+    assert!(
+        out.status.success(),
+        "the helm test command failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // /status.json is byte-for-byte the ConfigMap key, which is statusJson.
     let default_cm = mounts[0].2.clone().expect("default ConfigMap");
