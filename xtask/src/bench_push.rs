@@ -78,15 +78,23 @@ pub(crate) fn run() -> Result<()> {
         bail!("fake-apiserver did not print its URL (got {url:?})");
     }
 
-    let doc = work.join("status.json");
-    std::fs::write(
-        &doc,
-        "{\"repo\":\"production-apps\",\"server\":\"prod-cluster-01\",\"sync_status\":\"SYNCED\",\"drift_count\":0,\"files\":[],\"last_check\":\"2026-04-21T12:00:00Z\"}\n",
-    )?;
+    // A new document per run (a later last_check each time), as successive pipelines push.
+    let doc_for = |tool: &str, i: usize| -> Result<PathBuf> {
+        let path = work.join(format!("{tool}-{i}.json"));
+        std::fs::write(
+            &path,
+            format!(
+                "{{\"repo\":\"production-apps\",\"server\":\"prod-cluster-01\",\"sync_status\":\"SYNCED\",\"drift_count\":0,\"files\":[],\"last_check\":\"2026-04-21T12:{:02}:{:02}Z\"}}\n",
+                i / 60,
+                i % 60
+            ),
+        )?;
+        Ok(path)
+    };
     let home = work.join("home");
     std::fs::create_dir_all(&home)?;
 
-    let push = || {
+    let push = |doc: PathBuf| {
         let mut cmd = Command::new(&statusctl);
         cmd.env_clear()
             .env("HOME", &home)
@@ -95,7 +103,7 @@ pub(crate) fn run() -> Result<()> {
             .arg(&doc);
         cmd
     };
-    let seed = |home: &Path| {
+    let seed = |home: &Path, doc: PathBuf| {
         let k = kubectl.display();
         let script = format!(
             "{k} create configmap bench-kubectl --from-file=status.json={} --dry-run=client -o yaml | {k} apply --server-side -f -",
@@ -114,16 +122,33 @@ pub(crate) fn run() -> Result<()> {
         cmd
     };
 
-    let statusctl_times = time(runs, |_| push())?;
+    let statusctl_times = time(runs, |i| Ok(push(doc_for("statusctl", i)?)))?;
+    // The runs really pushed: the stored document is the last run's.
+    let stored = Command::new(&kubectl)
+        .env_clear()
+        .env("HOME", &home)
+        .env("KUBECONFIG", &kubeconfig)
+        .args([
+            "get",
+            "configmap",
+            "bench-statusctl",
+            "-o",
+            "jsonpath={.data.status\\.json}",
+        ])
+        .output()?;
+    let expected = std::fs::read_to_string(doc_for("statusctl", runs)?)?;
+    if String::from_utf8_lossy(&stored.stdout).trim() != expected.trim() {
+        bail!("after the statusctl runs the ConfigMap does not hold the last document pushed");
+    }
     let warm_home = work.join("kubectl-warm");
     std::fs::create_dir_all(&warm_home)?;
-    let kubectl_warm = time(runs, |_| seed(&warm_home))?;
+    let kubectl_warm = time(runs, |i| Ok(seed(&warm_home, doc_for("warm", i)?)))?;
     let kubectl_cold = time(runs, |i| {
         let fresh = work.join(format!("kubectl-cold-{i}"));
-        let _ = std::fs::create_dir_all(&fresh);
-        seed(&fresh)
+        std::fs::create_dir_all(&fresh)?;
+        Ok(seed(&fresh, doc_for("cold", i)?))
     })?;
-    let cold_start = time(runs.max(20), |_| version())?;
+    let cold_start = time(runs.max(20), |_| Ok(version()))?;
     let size = std::fs::metadata(&statusctl)?.len();
 
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
@@ -135,7 +160,7 @@ pub(crate) fn run() -> Result<()> {
     writeln!(table, "| --- | ---: | ---: |")?;
     writeln!(
         table,
-        "| `statusctl push` (GET, then apply of one key) | {} | |",
+        "| `statusctl push` of a new document (GET, then apply of one key) | {} | |",
         ms(statusctl_times)
     )?;
     writeln!(
@@ -158,7 +183,7 @@ pub(crate) fn run() -> Result<()> {
     writeln!(table)?;
     writeln!(
         table,
-        "statusctl release binary: {:.1} MiB ({size} bytes; static TLS, no OpenSSL). Measured by `cargo xtask bench push` on {} cores.",
+        "statusctl release binary: {:.1} MiB ({size} bytes; TLS by rustls, no OpenSSL). Measured by `cargo xtask bench push` on {} cores.",
         size as f64 / 1024.0 / 1024.0,
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -168,12 +193,12 @@ pub(crate) fn run() -> Result<()> {
     write_into_docs(&table)
 }
 
-/// Runs `make(i)` once to warm up, then `runs` times; the median wall time. A failed run is an
+/// Runs `make(0)` to warm up, then `make(1..=runs)`; the median wall time. A failed run is an
 /// error, not a figure.
-fn time(runs: usize, mut make: impl FnMut(usize) -> Command) -> Result<Duration> {
+fn time(runs: usize, mut make: impl FnMut(usize) -> Result<Command>) -> Result<Duration> {
     let mut times = Vec::with_capacity(runs);
     for i in 0..=runs {
-        let mut cmd = make(i);
+        let mut cmd = make(i)?;
         cmd.stdout(Stdio::null()).stderr(Stdio::piped());
         let started = Instant::now();
         let out = cmd.output().context("cannot run the benchmarked command")?;
