@@ -99,6 +99,9 @@ impl Application {
                 .default_service(web::to(http::dispatch))
         })
         .workers(workers)
+        // Responses are written whole; Nagle's algorithm would only hold back the tail of one
+        // behind the ACK of the previous on a keep-alive connection (nginx sets it too).
+        .tcp_nodelay(true)
         .keep_alive(KEEP_ALIVE)
         .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
         .client_disconnect_timeout(Duration::from_secs(1))
