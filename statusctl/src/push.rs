@@ -136,12 +136,12 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         );
     }
     let input = input::read(&args.file)?;
-    let report_ = status_core::validate(&input.bytes);
-    for finding in &report_.findings {
+    let checked = status_core::validate(&input.bytes);
+    for finding in &checked.findings {
         eprintln!("{}", report::human_line(&input.name, finding));
     }
-    let Some(document) = report_.document else {
-        let errors = report_.of(Severity::Error).count();
+    let Some(document) = checked.document else {
+        let errors = checked.of(Severity::Error).count();
         eprintln!(
             "statusctl: {} is not a valid status document ({errors} error{}); nothing was pushed",
             input.name,
@@ -220,12 +220,12 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
     loop {
         match ctx.attempt(text, document).await {
             Ok(pushed) => {
-                report_pushed(&ctx, &pushed, document);
+                checkedpushed(&ctx, &pushed, document);
                 return Ok(());
             }
-            Err(Attempt::Again) => {}
-            Err(Attempt::Race) => {
-                // Someone else wrote the ConfigMap between our read and our apply: read again.
+            Err(attempt @ (Attempt::Again | Attempt::Race)) => {
+                // Again: the ConfigMap was just created. Race: someone else wrote it between
+                // our read and our apply. Either way, read again (boundedly).
                 races += 1;
                 if races > MAX_RACES {
                     return Err(Failure::new(
@@ -236,10 +236,12 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
                         ),
                     ));
                 }
-                tokio::time::sleep(jitter(Duration::from_millis(
-                    10 + 10 * u64::from(races.min(10)),
-                )))
-                .await;
+                if matches!(attempt, Attempt::Race) {
+                    tokio::time::sleep(jitter(Duration::from_millis(
+                        10 + 10 * u64::from(races.min(10)),
+                    )))
+                    .await;
+                }
             }
             Err(Attempt::Transient(why)) => {
                 transient += 1;
@@ -386,7 +388,7 @@ impl Pusher<'_> {
     }
 }
 
-fn report_pushed(ctx: &Pusher<'_>, pushed: &Pushed, document: &StatusDocument) {
+fn checkedpushed(ctx: &Pusher<'_>, pushed: &Pushed, document: &StatusDocument) {
     let version = pushed
         .configmap
         .metadata

@@ -330,3 +330,32 @@ fn the_context_flag_picks_the_kubeconfig_context() {
         .arg(&file));
     assert_eq!(wrong.code, 2, "{}", wrong.stderr);
 }
+
+#[test]
+fn an_invalid_stored_document_is_replaced_with_a_warning() {
+    let cluster = Cluster::start();
+    cluster
+        .server
+        .create_configmap(
+            NS,
+            json!({"metadata": {"name": LIVE}, "data": {"status.json": "{not json"}}),
+            "kubectl-edit",
+        )
+        .unwrap();
+    let file = cluster.file("doc.json", &doc("apps", "2026-04-21T12:00:00Z"));
+    // kubectl-edit owns the key: the push is a conflict first; --force takes it over, and the
+    // unparseable stored document does not count as newer.
+    assert_eq!(run(cluster.statusctl().arg("push").arg(&file)).code, 4);
+    let out = run(cluster.statusctl().args(["push", "--force"]).arg(&file));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("holds an invalid document; replacing it"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        cluster.live_data()["status.json"],
+        doc("apps", "2026-04-21T12:00:00Z")
+    );
+}
