@@ -32,6 +32,9 @@ use serde_json::Value;
 pub use status::ApiError;
 pub use store::MAX_CONFIGMAP_BYTES;
 
+/// The fault "code" for [`FakeApiServer::fail_next`] that drops the connection mid-response.
+pub const DROP_CONNECTION: u16 = server::DROP_CONNECTION;
+
 /// The token of the user [`Config::default`] allows everything.
 pub const ADMIN_TOKEN: &str = "admin-token";
 
@@ -278,7 +281,8 @@ impl FakeApiServer {
     }
 
     /// Answers the next ConfigMap requests with these status codes (429, 500, 503, ...)
-    /// instead of serving them, to test retries.
+    /// instead of serving them, to test retries; [`DROP_CONNECTION`] drops the connection
+    /// mid-response instead.
     pub fn fail_next(&self, codes: impl IntoIterator<Item = u16>) {
         if let Ok(mut faults) = self.shared.faults.lock() {
             faults.extend(codes);

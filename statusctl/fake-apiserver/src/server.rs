@@ -17,6 +17,30 @@ use crate::{Request, User};
 /// The largest request body the real API server takes (3 MiB).
 pub(crate) const MAX_REQUEST_BYTES: usize = 3 * 1024 * 1024;
 
+/// The injected "fault code" that drops the connection instead of answering.
+pub(crate) const DROP_CONNECTION: u16 = 0;
+
+/// A response body that fails at once, so the connection is dropped mid-response.
+struct Dropped;
+
+impl actix_web::body::MessageBody for Dropped {
+    type Error = std::io::Error;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        actix_web::body::BodySize::Sized(64)
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "injected: connection dropped",
+        ))))
+    }
+}
+
 /// State shared by all requests of one server.
 pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
@@ -88,6 +112,13 @@ pub(crate) async fn handle(
 }
 
 fn error_response(err: &ApiError) -> HttpResponse {
+    if err.code == DROP_CONNECTION {
+        // Headers promising a body, then an error instead of it: actix closes the connection
+        // and the client sees it dropped mid-response.
+        return HttpResponse::Ok()
+            .content_type("application/json")
+            .body(Dropped);
+    }
     let mut response = HttpResponse::build(
         StatusCode::from_u16(err.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
     );

@@ -350,3 +350,16 @@ fn injected_faults_come_first() {
     assert_eq!(code, 200);
     assert_eq!(fake.server.requests().len(), 3);
 }
+
+#[test]
+fn a_dropped_connection_is_an_error_for_the_client() {
+    let fake = Fake::start();
+    fake.server.fail_next([fake_apiserver::DROP_CONNECTION]);
+    let result = fake
+        .req(reqwest::Method::GET, CMS, ADMIN_TOKEN)
+        .send()
+        .and_then(|r| r.bytes());
+    assert!(result.is_err(), "{result:?}");
+    let (code, _) = fake.send(fake.req(reqwest::Method::GET, CMS, ADMIN_TOKEN));
+    assert_eq!(code, 200);
+}
