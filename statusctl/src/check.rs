@@ -20,6 +20,9 @@ use crate::exit;
 
 /// Arguments of `statusctl get`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 printed a valid document, 2 cannot read (unreachable, timeout, non-200, invalid document)."
+)]
 pub(crate) struct GetArgs {
     #[command(flatten)]
     source: Source,
@@ -27,6 +30,9 @@ pub(crate) struct GetArgs {
 
 /// Arguments of `statusctl check`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 healthy, 1 stale, out of sync or drifted, 2 cannot read (unreachable, timeout, non-200, invalid document)."
+)]
 pub(crate) struct CheckArgs {
     #[command(flatten)]
     source: Source,

@@ -58,6 +58,12 @@ const DEFAULT_CONFIGMAP: &str = "gitops-status-server-live";
 
 /// Arguments of `statusctl push`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 pushed, 1 invalid document (nothing sent), 2 usage or I/O error, \
+3 refused (the stored document is newer), 4 the key is owned by another field manager, \
+5 401/403, 6 rejected by the API (namespace not found, over 1 MiB, bad key), \
+7 unreachable, TLS verification failed or timed out. See docs/ci.md."
+)]
 pub(crate) struct Args {
     /// The status document: a file, or `-` for standard input.
     #[arg(value_name = "FILE|-")]
