@@ -359,3 +359,34 @@ fn an_invalid_stored_document_is_replaced_with_a_warning() {
         doc("apps", "2026-04-21T12:00:00Z")
     );
 }
+
+#[test]
+fn the_kubeconfig_is_found_where_kubectl_finds_it() {
+    let cluster = Cluster::start();
+    let file = cluster.file("doc.json", &doc("apps", "2026-04-21T12:00:00Z"));
+    // ~/.kube/config, with no KUBECONFIG.
+    let kube_dir = cluster.dir.path().join(".kube");
+    std::fs::create_dir(&kube_dir).unwrap();
+    std::fs::copy(&cluster.kubeconfig, kube_dir.join("config")).unwrap();
+    let out = run(crate::support::statusctl_in(cluster.dir.path())
+        .arg("push")
+        .arg(&file));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!("configmap {NS}/{LIVE}")),
+        "{}",
+        out.stdout
+    );
+    // KUBECONFIG wins over ~/.kube/config, and one that cannot be read is a usage error.
+    let out = run(crate::support::statusctl_in(cluster.dir.path())
+        .env("KUBECONFIG", cluster.dir.path().join("missing-kubeconfig"))
+        .arg("push")
+        .arg(&file));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot read the kubeconfig $KUBECONFIG"),
+        "{}",
+        out.stderr
+    );
+}
