@@ -1,5 +1,7 @@
 //! The status-server binary: logging, configuration, then the server from the library.
 
+use std::io::IsTerminal;
+
 use status_server::{Application, Config, LogFormat, Parser};
 use tracing_subscriber::EnvFilter;
 
@@ -26,6 +28,7 @@ fn init_tracing(format: LogFormat) {
         .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().with_current_span(false).init(),

@@ -145,7 +145,13 @@ impl Worker {
 
     fn reload(&mut self) {
         let previous = self.snapshot.load_full();
+        let started = std::time::Instant::now();
         let (next, report) = self.store.scan(&previous);
+        tracing::debug!(
+            changed = report.changed.len(),
+            elapsed_us = started.elapsed().as_micros(),
+            "scanned"
+        );
         self.note_missing(&report);
         self.watch_sources();
         for (key, err) in &report.rejected {

@@ -4,6 +4,7 @@
 mod helpers;
 mod kubelet;
 
+mod cli;
 mod connections;
 mod documents;
 mod metrics;
