@@ -33,3 +33,34 @@ async fn five_hundred_idle_connections_do_not_block_a_request() {
     assert_eq!(response.text().await.unwrap(), doc("r", 0));
     drop(idle);
 }
+
+#[tokio::test]
+async fn oversized_request_heads_get_431() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("status.json"), &doc("r", 0));
+    let server = spawn(&["--dir", dir.path().to_str().unwrap()]).await;
+    let huge_value = format!("X-Big: {}\r\n", "a".repeat(140 * 1024));
+    let many_headers: String = (0..120).map(|i| format!("X-{i}: 1\r\n")).collect();
+    for extra in [huge_value, many_headers] {
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port))
+            .await
+            .unwrap();
+        let head = format!("GET /status.json HTTP/1.1\r\nHost: x\r\n{extra}\r\n");
+        // The server may stop reading (and close) before the whole head is sent.
+        drop(stream.write_all(head.as_bytes()).await);
+        let mut response = Vec::new();
+        drop(
+            tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
+                .await
+                .expect("answered"),
+        );
+        let response = String::from_utf8_lossy(&response);
+        assert!(
+            response.starts_with("HTTP/1.1 431 "),
+            "{}",
+            &response[..response.len().min(200)]
+        );
+    }
+}
