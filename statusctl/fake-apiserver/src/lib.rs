@@ -16,6 +16,7 @@
 //! ```
 
 mod discovery;
+mod proto;
 mod server;
 mod status;
 mod store;

@@ -350,6 +350,24 @@ fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
+/// The object of a POST or PUT, in any of the encodings the real server takes for ConfigMaps.
+fn parse_object(body: &[u8], content_type: &str) -> Result<Value, ApiError> {
+    if body.len() > MAX_REQUEST_BYTES {
+        return Err(ApiError::too_large(MAX_REQUEST_BYTES));
+    }
+    match content_type.split(';').next().unwrap_or("").trim() {
+        "" | "application/json" => parse_json(body),
+        "application/yaml" => serde_yaml::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}"))),
+        "application/vnd.kubernetes.protobuf" => crate::proto::configmap(body).map_err(|e| {
+            ApiError::bad_request(format!(
+                "the object provided is unrecognized (must be of type ConfigMap): {e}"
+            ))
+        }),
+        other => Err(ApiError::unsupported_media_type(other)),
+    }
+}
+
 fn collection(
     req: &HttpRequest,
     body: &[u8],
@@ -357,7 +375,7 @@ fn collection(
     caller: &Caller<'_>,
     ns: &str,
     query: &HashMap<String, String>,
-    _content_type: &str,
+    content_type: &str,
 ) -> Result<HttpResponse, ApiError> {
     match *req.method() {
         Method::GET => {
@@ -374,7 +392,7 @@ fn collection(
             caller.authorize("create", "configmaps", Some(ns), None)?;
             let persist = persist(query)?;
             let manager = field_manager(req, query, false)?;
-            let obj = parse_json(body)?;
+            let obj = parse_object(body, content_type)?;
             strict_check(&obj, query, false)?;
             let mut store = lock(shared)?;
             let created = store.create(ns, obj, &manager, persist)?;
@@ -407,7 +425,7 @@ fn object(
             caller.authorize("update", "configmaps", Some(ns), name_opt)?;
             let persist = persist(query)?;
             let manager = field_manager(req, query, false)?;
-            let obj = parse_json(body)?;
+            let obj = parse_object(body, content_type)?;
             strict_check(&obj, query, false)?;
             let mut store = lock(shared)?;
             Ok(json_response(

@@ -138,3 +138,92 @@ fn two_statusctl_pipelines_keep_both_keys_where_the_seed_lost_one() {
     let data = kubectl_get_data(&cluster);
     assert_eq!(data.as_object().unwrap().len(), 3, "{data}");
 }
+
+#[test]
+fn kubectl_create_replace_label_and_errors_work() {
+    let cluster = Cluster::start();
+    // `kubectl create configmap` without --dry-run sends protobuf.
+    let out = run(cluster.kubectl().args([
+        "create",
+        "configmap",
+        "made-by-kubectl",
+        "--from-literal=a=1",
+        "--from-literal=b.json={\"x\":1}",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let stored = cluster
+        .server
+        .configmap("monitoring", "made-by-kubectl")
+        .unwrap();
+    assert_eq!(stored["data"]["b.json"], "{\"x\":1}");
+    assert_eq!(
+        stored["metadata"]["managedFields"][0]["manager"],
+        "kubectl-create"
+    );
+    // Errors read as on a real cluster.
+    let out = run(cluster.kubectl().args([
+        "create",
+        "configmap",
+        "made-by-kubectl",
+        "--from-literal=a=1",
+    ]));
+    assert_eq!(
+        out.stderr,
+        "error: failed to create configmap: configmaps \"made-by-kubectl\" already exists\n"
+    );
+    let out = run(cluster.kubectl().args([
+        "create",
+        "configmap",
+        "x",
+        "--from-literal=a=1",
+        "-n",
+        "nope",
+    ]));
+    assert_eq!(
+        out.stderr,
+        "error: failed to create configmap: namespaces \"nope\" not found\n"
+    );
+    // Replace (PUT with the resourceVersion read), label and annotate (patches).
+    let yaml = run(cluster
+        .kubectl()
+        .args(["get", "configmap", "made-by-kubectl", "-o", "yaml"]))
+    .stdout;
+    let path = cluster.file("cm.yaml", &yaml.replace("a: \"1\"", "a: \"2\""));
+    let out = run(cluster.kubectl().arg("replace").arg("-f").arg(&path));
+    assert_eq!(
+        out.stdout, "configmap/made-by-kubectl replaced\n",
+        "{}",
+        out.stderr
+    );
+    // The same file again carries a stale resourceVersion: 409.
+    let out = run(cluster.kubectl().arg("replace").arg("-f").arg(&path));
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("the object has been modified"),
+        "{}",
+        out.stderr
+    );
+    for args in [["label", "team=ci"], ["annotate", "note=hi"]] {
+        let out = run(cluster
+            .kubectl()
+            .args([args[0], "configmap", "made-by-kubectl", args[1]]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let stored = cluster
+        .server
+        .configmap("monitoring", "made-by-kubectl")
+        .unwrap();
+    assert_eq!(stored["data"]["a"], "2");
+    assert_eq!(stored["metadata"]["labels"]["team"], "ci");
+    assert_eq!(stored["metadata"]["annotations"]["note"], "hi");
+    let out = run(cluster
+        .kubectl()
+        .args(["delete", "configmap", "made-by-kubectl"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        cluster
+            .server
+            .configmap("monitoring", "made-by-kubectl")
+            .is_none()
+    );
+}
