@@ -64,3 +64,31 @@ async fn oversized_request_heads_get_431() {
         );
     }
 }
+
+/// A client that never finishes its request head is cut off (slowloris); the limit is 5 s, the
+/// test allows 15.
+#[tokio::test]
+async fn a_stalled_request_head_is_timed_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("status.json"), &doc("r", 0));
+    let server = spawn(&["--dir", dir.path().to_str().unwrap()]).await;
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port))
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET /status.json HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut response))
+        .await
+        .expect("the server closed the stalled connection")
+        .expect("read");
+    let response = String::from_utf8_lossy(&response);
+    assert!(
+        response.is_empty() || response.starts_with("HTTP/1.1 408 "),
+        "{response}"
+    );
+}
