@@ -4,9 +4,11 @@
 //! against this: TLS with a CA generated per server and written into kubeconfigs, bearer
 //! tokens with per-verb permissions (401 for an unknown token, 403 when the rules do not
 //! allow the verb, `resourceNames` honoured as RBAC does), discovery, ConfigMap
-//! GET/LIST/POST/PUT/DELETE with `resourceVersion` preconditions, PATCH in the four content
-//! types, server-side apply with ownership per data key in `managedFields`, `dryRun=All`,
-//! validation of keys and of the 1 MiB limit, and `Status` error bodies like the real ones.
+//! GET/LIST/POST/PUT/DELETE with `resourceVersion` preconditions (bodies in JSON, YAML or
+//! protobuf, as kubectl's typed commands send), PATCH in the four content types, server-side
+//! apply with ownership per data key in `managedFields`, `dryRun=All`, validation of keys and of
+//! the 1 MiB limit, and `Status` error bodies like the real ones. Not served: watches, other
+//! resources than ConfigMaps and Namespaces, protobuf responses (clients get JSON).
 //!
 //! ```no_run
 //! let server = fake_apiserver::FakeApiServer::start(fake_apiserver::Config::default())?;

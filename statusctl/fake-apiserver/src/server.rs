@@ -193,6 +193,15 @@ fn route(
             let store = lock(shared)?;
             get_only(list_or_table(req, store.list(None)))
         }
+        _ if matches!(query.get("watch").map(String::as_str), Some("true" | "1")) => {
+            // Said plainly rather than answered with a list a watcher cannot decode.
+            Err(ApiError {
+                code: 405,
+                reason: "MethodNotAllowed",
+                message: "watch is not supported by the fake API server".to_owned(),
+                details: Some(json!({})),
+            })
+        }
         ["api", "v1", "namespaces", ns, "configmaps"] => {
             inject_fault(shared)?;
             collection(req, body, shared, &caller, ns, query, content_type)
