@@ -156,8 +156,15 @@ impl Worker {
         self.watch_sources();
         for (key, err) in &report.rejected {
             self.metrics.rejected(key);
-            tracing::error!(document = %key, path = %err.path.display(), error = %err.message,
-                "rejected document update; still serving the last good version (if any)");
+            let current = next.as_ref().unwrap_or(&previous);
+            let serving = current.slots.get(key).is_some_and(|s| s.served.is_some());
+            if serving {
+                tracing::error!(document = %key, path = %err.path.display(), error = %err.message,
+                    "rejected invalid document; still serving the last good version");
+            } else {
+                tracing::error!(document = %key, path = %err.path.display(), error = %err.message,
+                    "rejected invalid document; it answers 503 until a valid version arrives");
+            }
         }
         if let Some(next) = next {
             log_changes(&previous, &next, &report);
