@@ -1020,6 +1020,47 @@ mod tests {
     }
 
     #[test]
+    fn apply_with_a_stale_resource_version_is_a_conflict() {
+        // What makes statusctl's read-decide-apply safe against a concurrent push.
+        let mut s = store();
+        let (first, _) = s
+            .apply(
+                "default",
+                "cm",
+                cm(json!({"a": "1"})),
+                "ci",
+                false,
+                Persist::Yes,
+            )
+            .unwrap();
+        let read = first["metadata"]["resourceVersion"].clone();
+        s.apply(
+            "default",
+            "cm",
+            cm(json!({"b": "2"})),
+            "other",
+            false,
+            Persist::Yes,
+        )
+        .unwrap();
+        let mut guarded = cm(json!({"a": "3"}));
+        guarded["metadata"]["resourceVersion"] = read;
+        let err = s
+            .apply("default", "cm", guarded, "ci", false, Persist::Yes)
+            .unwrap_err();
+        assert_eq!((err.code, err.reason), (409, "Conflict"));
+        assert!(
+            err.message.contains("the object has been modified"),
+            "{}",
+            err.message
+        );
+        assert_eq!(
+            s.get("default", "cm").unwrap()["data"],
+            json!({"a": "1", "b": "2"})
+        );
+    }
+
+    #[test]
     fn dry_run_stores_nothing() {
         let mut s = store();
         let (obj, created) = s
