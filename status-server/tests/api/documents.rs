@@ -5,7 +5,7 @@ use std::io::Read;
 
 use reqwest::header;
 
-use crate::helpers::{doc, headers_for_snapshot, spawn, write};
+use crate::helpers::{doc, doc_of_size, headers_for_snapshot, spawn, write};
 
 #[tokio::test]
 async fn status_json_is_served_byte_for_byte_with_its_headers() {
@@ -178,22 +178,23 @@ async fn gzip_when_accepted_decompresses_to_the_document() {
 #[tokio::test]
 async fn head_has_the_headers_and_no_body() {
     let dir = tempfile::tempdir().unwrap();
-    let body = doc("r", 3);
-    write(&dir.path().join("status.json"), &body);
+    let small = doc("r", 3);
+    // Large bodies are sent in slices: same Content-Length, same bytes.
+    let large = doc_of_size("large", 300 * 1024);
+    write(&dir.path().join("status.json"), &small);
+    write(&dir.path().join("large.json"), &large);
     let server = spawn(&["--dir", dir.path().to_str().unwrap()]).await;
-    let response = server
-        .client
-        .head(server.url("/status.json"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(
-        response.headers()[header::CONTENT_LENGTH],
-        body.len().to_string().as_str()
-    );
-    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
-    assert!(response.bytes().await.unwrap().is_empty());
+    for (path, body) in [("/status.json", &small), ("/status/large.json", &large)] {
+        let response = server.client.head(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()[header::CONTENT_LENGTH],
+            body.len().to_string().as_str()
+        );
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        assert!(response.bytes().await.unwrap().is_empty());
+        assert_eq!(server.get_text(path).await, (200, body.clone()), "{path}");
+    }
 }
 
 #[tokio::test]
