@@ -214,10 +214,11 @@ fn serve_body(req: &HttpRequest, body: &Body) -> HttpResponse {
 }
 
 /// Large bodies are handed to actix in slices of this size (zero-copy views of the same buffer).
-/// actix-http copies each chunk into the connection's write buffer; one 500 KiB chunk would grow
-/// every keep-alive connection's buffer to 500 KiB for the life of the connection, slices keep
-/// it near its 32 KiB limit (the pod's memory limit is 64 MiB).
-const CHUNK: usize = 32 * 1024;
+/// actix-http copies each chunk into the connection's write buffer, which keeps its capacity for
+/// the life of the connection: one 500 KiB chunk would cost every keep-alive connection 500 KiB
+/// (64 clients: 40 MiB, in a pod limited to 64 MiB); slices bound it to about one slice, at the
+/// price of a few more write calls per large response.
+const CHUNK: usize = 64 * 1024;
 
 /// A pre-built body served in [`CHUNK`]-sized slices, with its full length as Content-Length.
 struct Chunked {
