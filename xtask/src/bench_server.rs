@@ -9,7 +9,8 @@
 //! A run with any non-2xx/3xx response is a failure, not a figure. Then the reload latency (time
 //! from the `..data` symlink swap to the new document being served) and the binary size.
 //!
-//! `BENCH_SERVER_SECONDS` sets the length of each run (default 5).
+//! `BENCH_SERVER_SECONDS` sets the length of each run (default 5), `BENCH_SERVER_REPEAT` how many
+//! runs each figure is the best of (default 2).
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -31,6 +32,10 @@ pub(crate) fn run() -> Result<()> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
+    let repeat: u32 = std::env::var("BENCH_SERVER_REPEAT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
     let tools = Tools::find_or_install()?;
     run_cmd(cargo().args(["build", "--release", "-p", "status-server"]))?;
     let binary = target_dir().join("release/status-server");
@@ -79,7 +84,22 @@ pub(crate) fn run() -> Result<()> {
                 eprintln!("bench: {} {label} gzip={gzip} ({encoding})", kind.name());
                 // Warm up (caches, connection pools), then measure.
                 wrk(&tools, &url, gzip, 1)?;
-                let (outcome, load_rss) = wrk_sampling_rss(&tools, &url, gzip, seconds, &server)?;
+                // Best of `repeat` runs: the machine is shared, and a neighbour's burst only
+                // ever makes a run slower. Any failed run fails the cell.
+                let mut best: Option<(Outcome, u64)> = None;
+                for _ in 0..repeat {
+                    let (outcome, rss) = wrk_sampling_rss(&tools, &url, gzip, seconds, &server)?;
+                    best = Some(match (best, outcome) {
+                        (Some((Outcome::Failed(why), r)), _) => (Outcome::Failed(why), r),
+                        (_, Outcome::Failed(why)) => (Outcome::Failed(why), rss),
+                        (Some((old, r)), new) if old.rps() >= new.rps() => (old, r.max(rss)),
+                        (Some((_, r)), new) => (new, r.max(rss)),
+                        (None, new) => (new, rss),
+                    });
+                }
+                let Some((outcome, load_rss)) = best else {
+                    bail!("BENCH_SERVER_REPEAT must be at least 1");
+                };
                 results.push(Row {
                     server: kind.name(),
                     size: label,
@@ -100,7 +120,7 @@ pub(crate) fn run() -> Result<()> {
         &reload,
         binary_size,
         &actual_sizes,
-        seconds,
+        (seconds, repeat),
         &tools,
     );
     println!("{report}");
@@ -485,6 +505,15 @@ enum Outcome {
     Failed(String),
 }
 
+impl Outcome {
+    fn rps(&self) -> f64 {
+        match self {
+            Self::Measured { rps, .. } => *rps,
+            Self::Failed(_) => 0.0,
+        }
+    }
+}
+
 struct Row {
     server: &'static str,
     size: &'static str,
@@ -709,7 +738,7 @@ fn render(
     reload: &ReloadLatency,
     binary_size: u64,
     sizes: &[(usize, u64)],
-    seconds: u64,
+    (seconds, repeat): (u64, u32),
     tools: &Tools,
 ) -> String {
     let mut out = String::new();
@@ -732,8 +761,8 @@ fn render(
          exact numbers.\n\n\
          - Machine: {}\n- Run: {now}; {}, {}, {}\n\
          - Method: each server pinned to CPU {SERVER_CPU} with `taskset`, wrk pinned to CPU \
-         {CLIENT_CPU} (`wrk -t1 -c{CONNECTIONS} -d{seconds}s --latency`, after a 1 s warm-up), \
-         keep-alive, loopback. status-server runs with `--workers 1`; nginx with \
+         {CLIENT_CPU} (`wrk -t1 -c{CONNECTIONS} -d{seconds}s --latency`, after a 1 s warm-up; each \
+         figure is the best of {repeat} runs), keep-alive, loopback. status-server runs with `--workers 1`; nginx with \
          `worker_processes 1`, `sendfile on`, `access_log off`. A run with any non-2xx/3xx \
          response is reported as FAILED.\n\
          - Baselines: **seed** is nginx-unprivileged's default configuration (what the seed \
@@ -914,11 +943,16 @@ fn render(
          bodies, and gzip bodies against `gzip_static`), the difference is one copy: actix-http \
          copies the body into its write buffer before `write(2)`, while nginx hands the file to \
          the kernel with `sendfile(2)`.\n\
+         - On the 200 B document both servers are CPU-bound on their core, so the req/s ratio \
+         follows the CPU-per-request ratio. status-server makes one `recvfrom` and one `sendto` \
+         per request (strace); when this was written, perf put about two thirds of its time per \
+         request in the kernel's TCP path, the part no server can avoid, which bounds its lead \
+         over tuned nginx at about 1.3x.\n\
          - `TCP_NODELAY` matters: without it, Nagle's algorithm held the end of each keep-alive \
          response back until the previous one was acknowledged, and status-server served 2-3x \
          fewer requests per second (nginx sets `tcp_nodelay on` by default for keep-alive).\n\
          - The seed's nginx has no gzip: a gzip-accepting client (Grafana) gets the full 500 KiB \
-         every time, which is where the 10-15x comes from."
+         every time, which is where the large ratio to it comes from."
     );
 
     let s = &reload.samples_ms;
