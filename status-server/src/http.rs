@@ -55,12 +55,14 @@ pub(crate) async fn dispatch(req: HttpRequest) -> HttpResponse {
 fn respond(req: &HttpRequest, state: &AppState) -> (&'static str, HttpResponse) {
     let path = req.path();
     let route = route_of(path);
-    if route.label == "other" {
+    if let Kind::Other = route.kind {
+        // Echo at most 200 bytes of the path: the body stays small whatever was asked.
+        let shown = path.get(..200).map_or(path, |p| p);
         return (
             route.label,
             error(
                 StatusCode::NOT_FOUND,
-                json!({"error": "not_found", "message": format!("no route for {path}"),
+                json!({"error": "not_found", "message": format!("no route for {shown}"),
                        "routes": ["/status.json", "/status/{name}.json", "/statuses.json",
                                   "/healthz", "/readyz", "/metrics"]}),
             ),
@@ -88,7 +90,7 @@ fn respond(req: &HttpRequest, state: &AppState) -> (&'static str, HttpResponse) 
         Kind::Healthz => status_json(StatusCode::OK, json!({"status": "ok"})),
         Kind::Readyz => readyz(&state.snapshot.load()),
         Kind::Metrics => metrics(&state.metrics),
-        Kind::Other => unreachable_route(),
+        Kind::Other => not_found_document(path),
     };
     (route.label, response)
 }
@@ -132,13 +134,6 @@ fn is_document_key(key: &str) -> bool {
         && key
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
-fn unreachable_route() -> HttpResponse {
-    error(
-        StatusCode::NOT_FOUND,
-        json!({"error": "not_found", "message": "no such route"}),
-    )
 }
 
 fn document(req: &HttpRequest, snapshot: &Snapshot, key: &str) -> HttpResponse {
