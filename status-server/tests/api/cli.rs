@@ -58,3 +58,53 @@ fn env_variables_configure_it() {
         "{stderr}"
     );
 }
+
+/// `STATUS_SERVER_DIR` takes several directories, comma-separated, later ones winning.
+#[tokio::test]
+async fn status_server_dir_is_comma_separated_and_later_wins() {
+    use crate::helpers::{client, doc, write};
+
+    let low = tempfile::tempdir().unwrap();
+    let high = tempfile::tempdir().unwrap();
+    write(&low.path().join("status.json"), &doc("low", 0));
+    write(&low.path().join("only-low.json"), &doc("only-low", 0));
+    write(&high.path().join("status.json"), &doc("high", 0));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_status-server"))
+        .env_clear()
+        .env(
+            "STATUS_SERVER_DIR",
+            format!("{},{}", low.path().display(), high.path().display()),
+        )
+        .env("STATUS_SERVER_LISTEN", format!("127.0.0.1:{port}"))
+        .env("STATUS_SERVER_WORKERS", "1")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start status-server");
+    let client = client();
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let body = loop {
+        match client.get(url("/status.json")).send().await {
+            Ok(response) => break response.text().await.unwrap(),
+            Err(e) => {
+                assert!(std::time::Instant::now() < deadline, "never served: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let only_low = client
+        .get(url("/status/only-low.json"))
+        .send()
+        .await
+        .unwrap();
+    let only_low = (only_low.status().as_u16(), only_low.text().await.unwrap());
+    drop(child.kill());
+    drop(child.wait());
+    assert_eq!(body, doc("high", 0));
+    assert_eq!(only_low, (200, doc("only-low", 0)));
+}
