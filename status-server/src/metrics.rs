@@ -10,7 +10,9 @@ use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeLabelSet, EncodeLabelValue, EncodeMetric, LabelValueEncoder,
+};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -32,7 +34,33 @@ pub(crate) struct RequestLabels {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct DocumentLabel {
-    document: String,
+    document: Escaped<String>,
+}
+
+/// A label value escaped as the exposition format requires (`\\`, `\"`, `\n`).
+/// prometheus-client 0.24 writes label values verbatim, and document keys, `repo` and `server`
+/// come from files: one quote or newline in them would make the whole scrape unparseable.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Escaped<S>(S);
+
+impl<S: AsRef<str>> EncodeLabelValue for Escaped<S> {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        use std::fmt::Write;
+        let value = self.0.as_ref();
+        let mut start = 0;
+        for (i, c) in value.char_indices() {
+            let escape = match c {
+                '\\' => "\\\\",
+                '"' => "\\\"",
+                '\n' => "\\n",
+                _ => continue,
+            };
+            encoder.write_str(&value[start..i])?;
+            encoder.write_str(escape)?;
+            start = i + c.len_utf8();
+        }
+        encoder.write_str(&value[start..])
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -167,7 +195,7 @@ impl Metrics {
     pub(crate) fn rejected(&self, document: &str) {
         self.reload_failures
             .get_or_create(&DocumentLabel {
-                document: document.to_owned(),
+                document: Escaped(document.to_owned()),
             })
             .inc();
     }
@@ -198,7 +226,7 @@ impl Collector for DocumentCollector {
             MetricType::Gauge,
         )?;
         for (key, slot) in &snapshot.slots {
-            let labels = [("document", key.as_str())];
+            let labels = [("document", Escaped(key.as_str()))];
             ConstGauge::new(i64::from(slot.error.is_none()))
                 .encode(valid.encode_family(&labels)?)?;
         }
@@ -218,10 +246,10 @@ impl Collector for DocumentCollector {
         for (key, doc) in &served {
             for status in SyncStatus::ALL {
                 let labels = [
-                    ("document", *key),
-                    ("repo", doc.repo.as_str()),
-                    ("server", doc.server.as_str()),
-                    ("status", status.as_str()),
+                    ("document", Escaped(*key)),
+                    ("repo", Escaped(doc.repo.as_str())),
+                    ("server", Escaped(doc.server.as_str())),
+                    ("status", Escaped(status.as_str())),
                 ];
                 ConstGauge::new(i64::from(doc.sync_status == status))
                     .encode(sync.encode_family(&labels)?)?;
@@ -272,11 +300,14 @@ impl Collector for DocumentCollector {
     }
 }
 
-fn doc_labels<'a>(key: &'a str, doc: &'a status_core::StatusDocument) -> [(&'a str, &'a str); 3] {
+fn doc_labels<'a>(
+    key: &'a str,
+    doc: &'a status_core::StatusDocument,
+) -> [(&'static str, Escaped<&'a str>); 3] {
     [
-        ("document", key),
-        ("repo", doc.repo.as_str()),
-        ("server", doc.server.as_str()),
+        ("document", Escaped(key)),
+        ("repo", Escaped(doc.repo.as_str())),
+        ("server", Escaped(doc.server.as_str())),
     ]
 }
 

@@ -200,3 +200,60 @@ async fn no_stale_gauge_without_stale_after() {
         .is_some()
     );
 }
+
+/// Undoes the exposition format's label-value escaping (`\\`, `\"`, `\n`); prometheus-parse
+/// hands back the raw text between the quotes.
+fn unescape(raw: &str) -> String {
+    let mut out = String::new();
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        match (c, c == '\\') {
+            (_, true) => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => panic!("dangling backslash in {raw:?}"),
+            },
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn label_values_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    // repo: a"b\c   server: s<newline>x
+    let document = r#"{"repo":"a\"b\\c","server":"s\nx","sync_status":"SYNCED","drift_count":0,"files":[],"last_check":"2026-04-21T12:30:00Z"}"#;
+    write(&dir.path().join("status.json"), document);
+    let server = spawn(&["--dir", dir.path().to_str().unwrap(), "--stale-after", "1h"]).await;
+    assert_eq!(server.get_text("/status.json").await.0, 200);
+    let text = server.get_text("/metrics").await.1;
+    // Every line is a comment or a sample: an unescaped newline would split a sample in two.
+    for line in text.lines() {
+        assert!(
+            line.starts_with('#') || line.starts_with("gitops_status_"),
+            "not a sample line: {line:?} in\n{text}"
+        );
+    }
+    let scrape = parse(&text);
+    for name in [
+        "gitops_status_drift_count",
+        "gitops_status_last_check_timestamp_seconds",
+        "gitops_status_stale",
+        "gitops_status_sync",
+    ] {
+        let sample = find(&scrape, name, &[("document", "status.json")])
+            .unwrap_or_else(|| panic!("{name} missing from\n{text}"));
+        assert_eq!(unescape(&sample.labels["repo"]), "a\"b\\c", "{name}");
+        assert_eq!(unescape(&sample.labels["server"]), "s\nx", "{name}");
+    }
+    // The other metrics survive too.
+    assert_eq!(
+        gauge(
+            &scrape,
+            "gitops_status_build_info",
+            &[("version", env!("CARGO_PKG_VERSION"))]
+        ),
+        1.0
+    );
+}
