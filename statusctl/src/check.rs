@@ -3,6 +3,7 @@
 //! `get` prints the served document as served. `check` is a gate for pipelines and cron
 //! alerts: exit 0 when healthy, 1 when stale (`--max-age`), not synced (`--require-synced`) or
 //! drifted (`--max-drift`), 2 when the server cannot be read or serves an invalid document.
+//! Bodies are read up to 1 MiB (`MAX_DOCUMENT_BYTES`, a ConfigMap's limit) and refused beyond.
 //!
 //! `--url` takes the server's base URL (`http://host:port`): `get`/`check` then read
 //! `/status.json`, or `/status/NAME.json` with `--name NAME`. A URL with a path ending in
@@ -14,14 +15,14 @@ use std::time::Duration;
 use anyhow::Result;
 use chrono::Utc;
 use serde_json::json;
-use status_core::{StatusDocument, SyncStatus};
+use status_core::{MAX_DOCUMENT_BYTES, StatusDocument, SyncStatus};
 
 use crate::exit;
 
 /// Arguments of `statusctl get`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit codes: 0 printed a valid document, 2 cannot read (unreachable, timeout, non-200, invalid document)."
+    after_help = "Exit codes: 0 printed a valid document, 2 cannot read (unreachable, timeout, non-200, over 1 MiB, invalid document)."
 )]
 pub(crate) struct GetArgs {
     #[command(flatten)]
@@ -31,7 +32,7 @@ pub(crate) struct GetArgs {
 /// Arguments of `statusctl check`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit codes: 0 healthy, 1 stale, out of sync or drifted, 2 cannot read (unreachable, timeout, non-200, invalid document)."
+    after_help = "Exit codes: 0 healthy, 1 stale, out of sync or drifted, 2 cannot read (unreachable, timeout, non-200, over 1 MiB, invalid document)."
 )]
 pub(crate) struct CheckArgs {
     #[command(flatten)]
@@ -122,10 +123,7 @@ impl Source {
         if !status.is_success() {
             return Err(format!("cannot read {url}: the server answered {status}"));
         }
-        let body = response
-            .bytes()
-            .map_err(|e| format!("cannot read {url}: {}", error_chain(&e)))?
-            .to_vec();
+        let body = read_body(response, &url)?;
         let report = status_core::validate(&body);
         match report.document {
             Some(document) => Ok(Fetched {
@@ -147,6 +145,33 @@ impl Source {
             }
         }
     }
+}
+
+/// Reads at most [`MAX_DOCUMENT_BYTES`] of a response body: a wrong `--url` (a download, a
+/// server streaming forever) must fail, not fill memory. A declared `Content-Length` over the
+/// limit is refused before reading anything; without one, one byte past the limit is read to
+/// tell "exactly 1 MiB" from "more".
+fn read_body(response: reqwest::blocking::Response, url: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let too_large = |size: String| {
+        format!(
+            "cannot read {url}: the response is too large (over 1 MiB{size}); a status document holds at most {MAX_DOCUMENT_BYTES} bytes"
+        )
+    };
+    if let Some(length) = response.content_length()
+        && length > MAX_DOCUMENT_BYTES as u64
+    {
+        return Err(too_large(format!(": Content-Length {length}")));
+    }
+    let mut body = Vec::new();
+    response
+        .take(MAX_DOCUMENT_BYTES as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| format!("cannot read {url}: {}", error_chain(&e)))?;
+    if body.len() > MAX_DOCUMENT_BYTES {
+        return Err(too_large(String::new()));
+    }
+    Ok(body)
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {

@@ -145,3 +145,152 @@ fn check_cannot_read_is_exit_2() {
     assert_eq!(json["readable"], false);
     assert_eq!(json["healthy"], false);
 }
+
+/// What the loopback server below sends after its headers.
+enum Body {
+    /// These bytes, then close.
+    Bytes(Vec<u8>),
+    /// `{` then spaces without end (until the client hangs up, or `cap` bytes as a safety net).
+    Endless { cap: u64 },
+    /// Nothing: the headers promise a body that never comes (until the client hangs up).
+    Nothing,
+}
+
+/// A one-connection HTTP server on loopback that answers with `head` and `body`; the thread
+/// returns how many body bytes it managed to write before the client hung up.
+fn raw_server(head: String, body: Body) -> (String, std::thread::JoinHandle<u64>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        // A safety net against a client that never hangs up: the test fails, it does not hang.
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        stream
+            .set_write_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap() > 2 {
+            line.clear();
+        }
+        let mut stream = stream;
+        stream.write_all(head.as_bytes()).unwrap();
+        match body {
+            Body::Bytes(bytes) => {
+                stream.write_all(&bytes).unwrap();
+                bytes.len() as u64
+            }
+            Body::Endless { cap } => {
+                let chunk = [b' '; 64 * 1024];
+                let mut written = 0u64;
+                if stream.write_all(b"{").is_err() {
+                    return 0;
+                }
+                while written < cap {
+                    match stream.write(&chunk) {
+                        Ok(n) => written += n as u64,
+                        Err(_) => break,
+                    }
+                }
+                written
+            }
+            Body::Nothing => {
+                // Returns when the client closes its end (0 bytes or an error).
+                let _ = reader.read(&mut [0u8; 1]);
+                0
+            }
+        }
+    });
+    (url, handle)
+}
+
+#[test]
+fn get_and_check_refuse_bodies_over_1_mib() {
+    let dir = tempfile::tempdir().unwrap();
+    let close_delimited =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
+
+    // A body without end and without Content-Length: statusctl stops after 1 MiB + 1 byte and
+    // hangs up; the server gets nowhere near its 256 MiB cap (socket buffers aside).
+    let cap = 256 * 1024 * 1024;
+    let (url, server) = raw_server(close_delimited.to_owned(), Body::Endless { cap });
+    let out = run(statusctl_in(dir.path()).args(["get", "--url", &url]));
+    let written = server.join().unwrap();
+    assert_eq!(out.code, 2, "{}", out.transcript());
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr
+            .contains("/status.json: the response is too large (over 1 MiB)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        written < 64 * 1024 * 1024,
+        "statusctl read {written} bytes of an endless body"
+    );
+
+    // A Content-Length over the limit is refused before any body byte is awaited.
+    let head =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000000000\r\n\r\n";
+    let (url, server) = raw_server(head.to_owned(), Body::Nothing);
+    let out = run(statusctl_in(dir.path()).args(["check", "--url", &url, "--format", "json"]));
+    server.join().unwrap();
+    assert_eq!(out.code, 2, "{}", out.transcript());
+    assert!(
+        out.stderr
+            .contains("too large (over 1 MiB: Content-Length 5000000000)"),
+        "{}",
+        out.stderr
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["readable"], false);
+    assert!(
+        json["error"].as_str().unwrap().contains("too large"),
+        "{json}"
+    );
+}
+
+#[test]
+fn get_reads_a_body_of_exactly_1_mib_and_refuses_one_byte_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let max = status_core::MAX_DOCUMENT_BYTES;
+    let padded = |len: usize| {
+        let mut body = document("SYNCED", 0, Duration::minutes(1)).into_bytes();
+        body.resize(len, b' ');
+        body
+    };
+    for with_length in [false, true] {
+        for (len, code) in [(max, 0), (max + 1, 2)] {
+            let body = padded(len);
+            let length = if with_length {
+                format!("Content-Length: {len}\r\n")
+            } else {
+                String::new()
+            };
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{length}Connection: close\r\n\r\n"
+            );
+            let (url, server) = raw_server(head, Body::Bytes(body.clone()));
+            let out = run(statusctl_in(dir.path()).args(["get", "--url", &url]));
+            let _ = server.join();
+            assert_eq!(
+                out.code, code,
+                "{len} bytes, Content-Length given: {with_length}: {}",
+                out.stderr
+            );
+            if code == 0 {
+                // Printed as served, plus the newline `get` adds to a body without one.
+                assert_eq!(out.stdout.len(), len + 1);
+            } else {
+                assert!(
+                    out.stderr.contains("too large (over 1 MiB"),
+                    "{}",
+                    out.stderr
+                );
+            }
+        }
+    }
+}
