@@ -6,6 +6,7 @@
 
 mod check;
 mod input;
+mod k8s_names;
 mod push;
 mod render;
 mod report;

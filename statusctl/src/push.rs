@@ -25,7 +25,7 @@ use kube::api::{Api, Patch, PatchParams};
 use serde_json::json;
 use status_core::{Severity, StatusDocument};
 
-use crate::{exit as common, input, report};
+use crate::{exit as common, input, k8s_names, report};
 use failure::{Attempt, Failure};
 
 /// Exit codes of `statusctl push` (documented in docs/ci.md).
@@ -76,14 +76,14 @@ pub(crate) struct Args {
     #[arg(long, value_name = "NAME")]
     context: Option<String>,
     /// The namespace (default: the context's, or the service account's).
-    #[arg(long, short = 'n', value_name = "NAME")]
+    #[arg(long, short = 'n', value_name = "NAME", value_parser = k8s_names::parse_namespace)]
     namespace: Option<String>,
     /// The ConfigMap to write.
-    #[arg(long, value_name = "NAME", default_value = DEFAULT_CONFIGMAP)]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_CONFIGMAP, value_parser = k8s_names::parse_configmap_name)]
     configmap: String,
     /// The key of the ConfigMap to write; the server serves `status.json` at /status.json and
     /// any other `NAME.json` at /status/NAME.json.
-    #[arg(long, value_name = "KEY", default_value = "status.json")]
+    #[arg(long, value_name = "KEY", default_value = "status.json", value_parser = k8s_names::parse_key)]
     key: String,
     /// The server-side apply field manager (default: `statusctl:<key>`, one per key, so that
     /// pipelines pushing different keys never remove each other's).
@@ -114,26 +114,6 @@ struct Pushed {
 }
 
 pub(crate) fn run(args: Args) -> Result<ExitCode> {
-    if let Some(problem) = failure::key_problem(&args.key) {
-        eprintln!(
-            "statusctl: error: --key {:?} is not a valid ConfigMap key: {problem}",
-            args.key
-        );
-        return Ok(common::code(exit::USAGE));
-    }
-    if let Some(problem) = failure::name_problem(&args.configmap, 253) {
-        eprintln!(
-            "statusctl: error: --configmap {:?} is not a valid ConfigMap name: {problem}",
-            args.configmap
-        );
-        return Ok(common::code(exit::USAGE));
-    }
-    if let Some(ns) = &args.namespace
-        && let Some(problem) = failure::name_problem(ns, 63)
-    {
-        eprintln!("statusctl: error: --namespace {ns:?} is not a valid namespace name: {problem}");
-        return Ok(common::code(exit::USAGE));
-    }
     if !args.key.ends_with(".json") {
         // Pushed all the same (the key is valid), but nobody would ever see it.
         eprintln!(

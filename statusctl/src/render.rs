@@ -17,6 +17,7 @@ use status_core::{Finding, HealthStatus, NonEmptyString, StatusDocument, SyncSta
 
 use crate::exit;
 use crate::input;
+use crate::k8s_names;
 use crate::report;
 
 /// The ConfigMap `-o configmap` names by default: the chart's live ConfigMap, which `push` owns.
@@ -67,13 +68,13 @@ pub(crate) struct Args {
     #[arg(short = 'o', long, value_enum, default_value_t = Output::Json)]
     pub(crate) output: Output,
     /// The ConfigMap's name (-o configmap) [default: gitops-status-server-live]
-    #[arg(long, value_parser = parse_name)]
+    #[arg(long, value_parser = k8s_names::parse_configmap_name)]
     pub(crate) name: Option<String>,
     /// The ConfigMap's namespace (-o configmap); omitted from the manifest when not given.
-    #[arg(long, value_parser = parse_namespace)]
+    #[arg(long, value_parser = k8s_names::parse_namespace)]
     pub(crate) namespace: Option<String>,
     /// The ConfigMap key holding the document (-o configmap) [default: status.json]
-    #[arg(long, value_parser = parse_key)]
+    #[arg(long, value_parser = k8s_names::parse_key)]
     pub(crate) key: Option<String>,
     /// Write the result to PATH (atomically: a temporary file, then a rename) and print nothing.
     #[arg(long, value_name = "PATH")]
@@ -337,54 +338,6 @@ fn parse_timestamp(s: &str) -> Result<DateTime<FixedOffset>, String> {
     })
 }
 
-/// A ConfigMap name: a DNS subdomain (RFC 1123), as the API server requires.
-fn parse_name(s: &str) -> Result<String, String> {
-    let label_ok = |label: &str| {
-        !label.is_empty()
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-    };
-    if s.len() <= 253 && s.split('.').all(label_ok) {
-        Ok(s.to_owned())
-    } else {
-        Err("expected a ConfigMap name: lower-case letters, digits, `-` and `.`, starting and ending with a letter or digit, at most 253 characters".to_owned())
-    }
-}
-
-/// A namespace: a DNS label (RFC 1123).
-fn parse_namespace(s: &str) -> Result<String, String> {
-    let ok = !s.is_empty()
-        && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-');
-    if ok {
-        Ok(s.to_owned())
-    } else {
-        Err("expected a namespace: lower-case letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters".to_owned())
-    }
-}
-
-/// A ConfigMap key, by the API server's rule: `[-._a-zA-Z0-9]+`, at most 253 characters, not
-/// `.` or `..` and not starting with `..`.
-fn parse_key(s: &str) -> Result<String, String> {
-    let ok = !s.is_empty()
-        && s.len() <= 253
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
-        && s != "."
-        && !s.starts_with("..");
-    if ok {
-        Ok(s.to_owned())
-    } else {
-        Err("expected a ConfigMap key: letters, digits, `-`, `_` and `.`, at most 253 characters, not `.` and not starting with `..`".to_owned())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,22 +370,6 @@ mod tests {
         assert_eq!(files, ["a.yaml", "b c.yaml", "last"]);
         let err = parse_file_list("list.txt", b"ok\nbad\xff\n").unwrap_err();
         assert!(err.to_string().contains("line 2 is not UTF-8"), "{err}");
-    }
-
-    #[test]
-    fn names_keys_and_namespaces_follow_kubernetes_rules() {
-        assert!(parse_name("gitops-status-server-live").is_ok());
-        assert!(parse_name("a.b-c").is_ok());
-        for bad in ["", "Foo", "a_b", "-a", "a-", "a..b", &"a".repeat(254)] {
-            assert!(parse_name(bad).is_err(), "{bad:?}");
-        }
-        assert!(parse_namespace("argocd").is_ok());
-        assert!(parse_namespace(&"a".repeat(64)).is_err());
-        assert!(parse_key("status.json").is_ok());
-        assert!(parse_key("..a").is_err());
-        assert!(parse_key(".").is_err());
-        assert!(parse_key("a/b").is_err());
-        assert!(parse_key(&"k".repeat(254)).is_err());
     }
 
     #[test]

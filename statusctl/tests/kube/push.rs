@@ -250,6 +250,7 @@ fn bad_flags_are_usage_errors_before_any_request() {
     for flags in [
         &["--key", "status json"][..],
         &["--configmap", "Live_Status"],
+        &["--configmap", "a..b"],
         &["--namespace", "no/slash"],
         &["--timeout", "soon"],
     ] {
@@ -269,6 +270,71 @@ fn bad_flags_are_usage_errors_before_any_request() {
     ));
     settings().bind(|| insta::assert_snapshot!("push_usage_errors", transcript));
     assert!(cluster.server.requests().is_empty());
+}
+
+/// The reason clap gives for a bad flag value: the text after `'<value>' for '<flag>': `.
+fn reason(stderr: &str) -> &str {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("error: invalid value"))
+        .unwrap_or_else(|| panic!("no invalid-value error in:\n{stderr}"));
+    line.split_once(">': ").map_or(line, |(_, reason)| reason)
+}
+
+#[test]
+fn push_and_render_refuse_the_same_names_with_the_same_message() {
+    let cluster = Cluster::start();
+    let file = cluster.file("doc.json", &doc("apps", "2026-04-21T12:00:00Z"));
+    let render = [
+        "render",
+        "--repo",
+        "r",
+        "--server",
+        "s",
+        "--sync-status",
+        "SYNCED",
+    ];
+    // (push flag, render flag, value): an empty label, a label starting or ending with `-`, a
+    // namespace with a dot, a key `..`.
+    for (push_flag, render_flag, value) in [
+        ("--configmap", "--name", "a..b"),
+        ("--configmap", "--name", "a.-b"),
+        ("--configmap", "--name", "live."),
+        ("--namespace", "--namespace", "a.b"),
+        ("--key", "--key", ".."),
+        ("--key", "--key", "a b.json"),
+    ] {
+        let pushed = run(cluster
+            .statusctl()
+            .arg("push")
+            .arg(format!("{push_flag}={value}"))
+            .arg(&file));
+        let rendered = run(cluster
+            .statusctl()
+            .args(render)
+            .args(["-o", "configmap"])
+            .arg(format!("{render_flag}={value}")));
+        assert_eq!(
+            pushed.code, 2,
+            "push {push_flag} {value}: {}",
+            pushed.stderr
+        );
+        assert_eq!(
+            rendered.code, 2,
+            "render {render_flag} {value}: {}",
+            rendered.stderr
+        );
+        assert_eq!(
+            reason(&pushed.stderr),
+            reason(&rendered.stderr),
+            "{value:?}"
+        );
+    }
+    assert!(
+        cluster.server.requests().is_empty(),
+        "{:?}",
+        cluster.server.requests()
+    );
 }
 
 #[test]
