@@ -51,7 +51,7 @@ fn measure(label: &str, doc: &str) {
     let mean = start.elapsed() / runs;
     let mib_s = bytes.len() as f64 / (1024.0 * 1024.0) / mean.as_secs_f64();
     println!(
-        "validate {label:>7}: {:>8} bytes, {files:>6} files: mean {mean:>10.3?}, best {best:>10.3?}, {mib_s:>7.1} MiB/s ({runs} runs)",
+        "validate {label:>20}: {:>8} bytes, {files:>6} files: mean {mean:>10.3?}, best {best:>10.3?}, {mib_s:>7.1} MiB/s ({runs} runs)",
         bytes.len()
     );
 }
@@ -59,4 +59,12 @@ fn measure(label: &str, doc: &str) {
 fn main() {
     measure("1 KiB", &document(1024));
     measure("1 MiB", &document(status_core::MAX_DOCUMENT_BYTES));
+    // The worst case for reporting: one warning (with its line and column) per entry.
+    let duplicates = vec![r#""a.yaml""#; 110_000].join(",");
+    measure(
+        "1 MiB, 110k warnings",
+        &format!(
+            r#"{{"repo":"r","server":"s","sync_status":"OUT_OF_SYNC","drift_count":110000,"files":[{duplicates}],"last_check":"2026-04-21T10:00:00Z"}}"#
+        ),
+    );
 }

@@ -34,10 +34,10 @@ use serde_json::{Map, Value};
 )]
 pub struct StatusDocument {
     /// The Git repository the deployment is synced from (a name or a URL).
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1), regex(pattern = r"\S"))]
     pub repo: String,
     /// The cluster or server the repository is deployed to.
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1), regex(pattern = r"\S"))]
     pub server: String,
     /// Whether the live state matches the repository.
     pub sync_status: SyncStatus,
@@ -75,7 +75,7 @@ pub struct StatusDocument {
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(transparent)]
-pub struct NonEmptyString(#[schemars(length(min = 1))] pub String);
+pub struct NonEmptyString(#[schemars(length(min = 1), regex(pattern = r"\S"))] pub String);
 
 impl NonEmptyString {
     /// The string itself.

@@ -1,8 +1,10 @@
 //! JSON paths (`$.files[2]`) and where they stand in the source text (line and column).
 //!
 //! `serde_json::Value` forgets positions, so a finding's line is found again by scanning the
-//! (already parsed, so well-formed) source along the path. The scan is iterative: deep nesting
-//! cannot overflow the stack.
+//! (already parsed, so well-formed) source. The scans are iterative (deep nesting cannot overflow
+//! the stack) and linear: the top-level object is indexed once ([`Index`]), and offsets become
+//! lines and columns in one sorted sweep ([`line_columns`]), so a document with tens of thousands
+//! of findings costs no more than one with a few.
 
 use std::fmt;
 
@@ -56,17 +58,42 @@ fn is_identifier(k: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The 1-based line and column (in characters) of byte `offset` in `src`.
+/// The 1-based line and column (in characters) of byte `offset` in `src`, for a single offset.
 pub(crate) fn line_column(src: &str, offset: usize) -> (usize, usize) {
-    let before = &src[..offset.min(src.len())];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
+    line_columns(src, &[offset])[0]
 }
 
-/// The position of the value at `path` in well-formed JSON `src`; for a path that does not exist,
-/// the position of the deepest value on the way that does.
-pub(crate) fn locate(src: &str, path: &Path) -> Option<(usize, usize)> {
+/// The 1-based line and column (in characters) of each byte offset in `src`, in one pass over
+/// the source whatever the number of offsets.
+pub(crate) fn line_columns(src: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&i| offsets[i]);
+    let mut out = vec![(1, 1); offsets.len()];
+    let (mut line, mut column) = (1usize, 1usize);
+    let mut chars = src.char_indices().peekable();
+    for i in order {
+        let target = offsets[i].min(src.len());
+        while let Some(&(pos, c)) = chars.peek() {
+            if pos >= target {
+                break;
+            }
+            chars.next();
+            if c == '\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += 1;
+            }
+        }
+        out[i] = (line, column);
+    }
+    out
+}
+
+/// The byte offset of the value at `path` in well-formed JSON `src`; for a path that does not
+/// exist, the offset of the deepest value on the way that does. Scans from the start: use
+/// [`Index`] for the paths validation reports.
+pub(crate) fn locate_offset(src: &str, path: &Path) -> Option<usize> {
     let mut scanner = Scanner {
         b: src.as_bytes(),
         i: 0,
@@ -79,34 +106,67 @@ pub(crate) fn locate(src: &str, path: &Path) -> Option<(usize, usize)> {
         };
         found = next;
     }
-    (found < src.len()).then(|| line_column(src, found))
+    (found < src.len()).then_some(found)
 }
 
-/// The keys of the top-level object of well-formed JSON `src`, each with its line and column, in
-/// source order (duplicates included: `serde_json` keeps only the last of each).
-pub(crate) fn top_level_keys(src: &str) -> Vec<(String, (usize, usize))> {
-    let mut scanner = Scanner {
-        b: src.as_bytes(),
-        i: 0,
-    };
-    let mut keys = Vec::new();
-    if scanner.eat(b'{').is_none() {
-        return keys;
-    }
-    loop {
+/// One top-level member of the document, as it stands in the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Member {
+    pub(crate) key: String,
+    /// Where the key's opening quote is.
+    pub(crate) key_offset: usize,
+    /// Where the value starts.
+    pub(crate) value_offset: usize,
+    /// Where each item starts, when the value is an array.
+    pub(crate) items: Vec<usize>,
+}
+
+/// The positions of the top-level object's members and of their array items, from one scan.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Index {
+    root: usize,
+    /// In source order, duplicates included (`serde_json` keeps the last of each).
+    pub(crate) members: Vec<Member>,
+    by_key: std::collections::HashMap<String, usize>,
+}
+
+impl Index {
+    pub(crate) fn build(src: &str) -> Self {
+        let mut scanner = Scanner {
+            b: src.as_bytes(),
+            i: 0,
+        };
         scanner.ws();
-        let at = scanner.i;
-        let Some(key) = scanner.string() else { break };
-        keys.push((key, line_column(src, at)));
-        if scanner.eat(b':').is_none() {
-            break;
+        let mut index = Index {
+            root: scanner.i,
+            ..Index::default()
+        };
+        if scanner.eat(b'{').is_none() {
+            return index;
         }
-        scanner.ws();
-        if scanner.skip_value().is_none() || scanner.eat(b',').is_none() {
-            break;
+        while let Some(member) = scanner.member() {
+            index.by_key.insert(member.key.clone(), index.members.len());
+            index.members.push(member);
+            if scanner.eat(b',').is_none() {
+                break;
+            }
         }
+        index
     }
-    keys
+
+    /// The offset of `path` (members and their items directly; deeper paths by a scan).
+    pub(crate) fn offset(&self, src: &str, path: &Path) -> Option<usize> {
+        let member = |key: &str| self.by_key.get(key).map(|&i| &self.members[i]);
+        match path.0.as_slice() {
+            [] => Some(self.root),
+            [Segment::Key(key)] => Some(member(key).map_or(self.root, |m| m.value_offset)),
+            [Segment::Key(key), Segment::Index(i)] => Some(member(key).map_or(self.root, |m| {
+                m.items.get(*i).copied().unwrap_or(m.value_offset)
+            })),
+            _ => locate_offset(src, path),
+        }
+        .filter(|&offset| offset < src.len())
+    }
 }
 
 struct Scanner<'a> {
@@ -128,6 +188,46 @@ impl Scanner<'_> {
     fn eat(&mut self, byte: u8) -> Option<()> {
         self.ws();
         (self.peek() == Some(byte)).then(|| self.i += 1)
+    }
+
+    /// Reads one `"key": value` member of an object (after `{` or `,`), noting array items.
+    fn member(&mut self) -> Option<Member> {
+        self.ws();
+        let key_offset = self.i;
+        let key = self.string()?;
+        self.eat(b':')?;
+        self.ws();
+        let value_offset = self.i;
+        let mut items = Vec::new();
+        if self.peek() == Some(b'[') {
+            self.i += 1;
+            loop {
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    break;
+                }
+                items.push(self.i);
+                self.skip_value()?;
+                self.ws();
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    b']' => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        } else {
+            self.skip_value()?;
+        }
+        Some(Member {
+            key,
+            key_offset,
+            value_offset,
+            items,
+        })
     }
 
     /// Moves from the start of a container to the start of its member `segment`.
@@ -219,6 +319,16 @@ mod tests {
         assert_eq!(Path::root().key("a b").to_string(), r#"$["a b"]"#);
     }
 
+    fn locate(src: &str, path: &Path) -> Option<(usize, usize)> {
+        let offset = Index::build(src).offset(src, path)?;
+        assert_eq!(
+            locate_offset(src, path),
+            Some(offset),
+            "the index agrees with a scan"
+        );
+        Some(line_column(src, offset))
+    }
+
     #[test]
     fn locates_nested_members() {
         let src = "{\n  \"a\": {\"x\": [1, \"]\", 3]},\n  \"files\": [\"a\", \"b\",\n   \"c\"]\n}";
@@ -241,7 +351,11 @@ mod tests {
     #[test]
     fn lists_top_level_keys_with_duplicates() {
         let src = "{\"a\": {\"a\": 1}, \"b\": [\"a\"],\n \"a\": 2}";
-        let keys = top_level_keys(src);
+        let keys: Vec<(String, (usize, usize))> = Index::build(src)
+            .members
+            .into_iter()
+            .map(|m| (m.key, line_column(src, m.key_offset)))
+            .collect();
         assert_eq!(
             keys,
             [
@@ -249,6 +363,15 @@ mod tests {
                 ("b".to_owned(), (1, 17)),
                 ("a".to_owned(), (2, 2))
             ]
+        );
+    }
+
+    #[test]
+    fn many_offsets_convert_in_any_order() {
+        let src = "ab\ncé\n\nd";
+        assert_eq!(
+            line_columns(src, &[8, 0, 4, 3, 100]),
+            [(4, 1), (1, 1), (2, 2), (2, 1), (4, 2)]
         );
     }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
 
 use crate::finding::{Code, Finding, Report};
-use crate::locate::{Path, locate};
+use crate::locate::{Index, Path, line_columns};
 use crate::{HealthStatus, SyncStatus};
 
 /// The largest document accepted: a ConfigMap holds at most 1 MiB of data in all.
@@ -82,10 +82,12 @@ impl Validator {
     pub fn validate(&self, bytes: &[u8]) -> Report {
         let mut check = Check {
             src: "",
+            index: Index::default(),
             findings: Vec::new(),
+            offsets: Vec::new(),
         };
         let document = check.run(self, bytes);
-        let Check { mut findings, .. } = check;
+        let mut findings = check.positioned();
         // Document order is what a reader scans; errors before warnings at the same spot.
         findings.sort_by_key(|f| {
             (
@@ -100,13 +102,44 @@ impl Validator {
 
 struct Check<'a> {
     src: &'a str,
+    /// Positions of the top-level members, built once the source is known to be JSON.
+    index: Index,
     findings: Vec<Finding>,
+    /// For each finding, the byte offset its line and column are still to be computed from.
+    offsets: Vec<Option<usize>>,
 }
 
 impl<'a> Check<'a> {
+    /// The findings with their lines and columns, computed in one pass over the source.
+    fn positioned(self) -> Vec<Finding> {
+        let Check {
+            src,
+            mut findings,
+            offsets,
+            ..
+        } = self;
+        let pending: Vec<(usize, usize)> = offsets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, offset)| offset.map(|o| (i, o)))
+            .collect();
+        let positions = line_columns(src, &pending.iter().map(|&(_, o)| o).collect::<Vec<_>>());
+        for ((i, _), (line, column)) in pending.into_iter().zip(positions) {
+            findings[i].line = Some(line);
+            findings[i].column = Some(column);
+        }
+        findings
+    }
+
+    /// Adds a finding whose position is already known (or unknowable).
+    fn add(&mut self, finding: Finding) {
+        self.findings.push(finding);
+        self.offsets.push(None);
+    }
+
     fn run(&mut self, settings: &Validator, bytes: &'a [u8]) -> Option<crate::StatusDocument> {
         if bytes.len() > settings.max_bytes {
-            self.findings.push(Finding::new(
+            self.add(Finding::new(
                 Code::TooLarge,
                 "$",
                 format!(
@@ -124,7 +157,7 @@ impl<'a> Check<'a> {
                 // The valid prefix is UTF-8 by definition, so positions can be counted in it.
                 let prefix = std::str::from_utf8(valid).unwrap_or_default();
                 let (line, column) = crate::locate::line_column(prefix, prefix.len());
-                self.findings.push(
+                self.add(
                     Finding::new(
                         Code::InvalidUtf8,
                         "$",
@@ -141,7 +174,7 @@ impl<'a> Check<'a> {
         };
         self.src = src;
         if src.starts_with('\u{feff}') {
-            self.findings.push(
+            self.add(
                 Finding::new(
                     Code::ByteOrderMark,
                     "$",
@@ -152,7 +185,7 @@ impl<'a> Check<'a> {
             return None;
         }
         if src.trim().is_empty() {
-            self.findings.push(Finding::new(
+            self.add(Finding::new(
                 Code::EmptyDocument,
                 "$",
                 "the document is empty; expected a JSON object with repo, server, sync_status, drift_count, files and last_check",
@@ -162,10 +195,11 @@ impl<'a> Check<'a> {
         let value: Value = match serde_json::from_str(src) {
             Ok(value) => value,
             Err(e) => {
-                self.findings.push(syntax_finding(&e));
+                self.add(syntax_finding(&e));
                 return None;
             }
         };
+        self.index = Index::build(src);
         let Value::Object(object) = &value else {
             self.push(
                 Code::NotAnObject,
@@ -233,26 +267,30 @@ impl<'a> Check<'a> {
 
     fn duplicate_keys(&mut self) {
         use std::collections::hash_map::Entry;
-        let mut first_lines: HashMap<String, usize> = HashMap::new();
-        for (key, (line, column)) in crate::locate::top_level_keys(self.src) {
-            let path = Path::root().key(&key).to_string();
-            match first_lines.entry(key) {
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        let mut duplicates = Vec::new();
+        for member in &self.index.members {
+            match first.entry(&member.key) {
                 Entry::Vacant(slot) => {
-                    slot.insert(line);
+                    slot.insert(member.key_offset);
                 }
-                Entry::Occupied(first) => self.findings.push(
-                    Finding::new(
-                        Code::DuplicateKey,
-                        path,
-                        format!(
-                            "`{}` appears again (first on line {}); JSON readers keep only the last value",
-                            first.key(),
-                            first.get()
-                        ),
-                    )
-                    .at(line, column),
-                ),
+                Entry::Occupied(seen) => {
+                    duplicates.push((member.key.clone(), *seen.get(), member.key_offset))
+                }
             }
+        }
+        if duplicates.is_empty() {
+            return;
+        }
+        let firsts: Vec<usize> = duplicates.iter().map(|&(_, first, _)| first).collect();
+        let first_lines = line_columns(self.src, &firsts);
+        for ((key, _, offset), (first_line, _)) in duplicates.into_iter().zip(first_lines) {
+            self.findings.push(Finding::new(
+                Code::DuplicateKey,
+                Path::root().key(&key).to_string(),
+                format!("`{key}` appears again (first on line {first_line}); JSON readers keep only the last value"),
+            ));
+            self.offsets.push(Some(offset));
         }
     }
 
@@ -429,11 +467,9 @@ impl<'a> Check<'a> {
     }
 
     fn push(&mut self, code: Code, path: &Path, message: String) {
-        let mut finding = Finding::new(code, path.to_string(), message);
-        if let Some((line, column)) = locate(self.src, path) {
-            finding = finding.at(line, column);
-        }
-        self.findings.push(finding);
+        self.findings
+            .push(Finding::new(code, path.to_string(), message));
+        self.offsets.push(self.index.offset(self.src, path));
     }
 }
 

@@ -87,6 +87,14 @@ fn the_schema_agrees_with_the_validator_on_enumerations() {
     assert_eq!(health, status_core::HealthStatus::ALL.map(|h| h.as_str()));
     assert_eq!(schema["properties"]["drift_count"]["minimum"], 0);
     assert_eq!(schema["properties"]["files"]["items"]["minLength"], 1);
+    // The validator rejects blank strings (E007); so must the schema (Helm validates with it).
+    for blank_checked in [
+        &schema["properties"]["repo"],
+        &schema["properties"]["server"],
+        &schema["properties"]["files"]["items"],
+    ] {
+        assert_eq!(blank_checked["pattern"], r"\S");
+    }
 }
 
 #[test]
@@ -98,6 +106,50 @@ fn docs_schema_md_lists_every_code() {
         assert!(
             docs.contains(&row),
             "docs/schema.md has no row for {code}: add `{row} ...`"
+        );
+    }
+}
+
+#[test]
+fn a_document_with_a_hundred_thousand_findings_is_reported_whole() {
+    // Positions are computed in one pass: were each finding to rescan the source, these 1 MiB
+    // one-line documents would take minutes (and CI would time out), not milliseconds.
+    let doc = |items: &str, drift: usize| {
+        format!(
+            r#"{{"repo":"r","server":"s","sync_status":"OUT_OF_SYNC","drift_count":{drift},"files":[{items}],"last_check":"2026-04-21T10:00:00Z"}}"#
+        )
+    };
+    let cases = [
+        (
+            doc(&vec![r#""a""#; 100_000].join(","), 100_000),
+            Code::DuplicateFile,
+            99_999,
+            3,
+        ),
+        (
+            doc(&vec!["1"; 200_000].join(","), 0),
+            Code::WrongType,
+            200_000,
+            1,
+        ),
+    ];
+    for (src, code, count, last_item_len) in cases {
+        let report = validate(src.as_bytes());
+        let found: Vec<_> = report.findings.iter().filter(|f| f.code == code).collect();
+        assert_eq!(found.len(), count, "{code}");
+        let last = found.last().unwrap();
+        let array_end = src.find("],\"last_check\"").unwrap();
+        assert_eq!(
+            last.path,
+            if code == Code::WrongType {
+                "$.files[199999]"
+            } else {
+                "$.files[99999]"
+            }
+        );
+        assert_eq!(
+            (last.line, last.column),
+            (Some(1), Some(array_end - last_item_len + 1))
         );
     }
 }

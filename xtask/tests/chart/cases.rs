@@ -193,6 +193,12 @@ pub(crate) fn bad_values() -> Vec<BadCase> {
             helm4_says: "/statusJson/sync_status",
         },
         BadCase {
+            name: "repo_only_white_space",
+            values: "statusJson:\n  repo: \"   \"\n",
+            helm3_says: "statusJson.repo",
+            helm4_says: "/statusJson/repo",
+        },
+        BadCase {
             name: "drift_count_negative",
             values: "statusJson:\n  drift_count: -1\n",
             helm3_says: "statusJson.drift_count",
