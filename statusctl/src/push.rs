@@ -82,7 +82,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "NAME", default_value = DEFAULT_CONFIGMAP, value_parser = k8s_names::parse_configmap_name)]
     configmap: String,
     /// The key of the ConfigMap to write; the server serves `status.json` at /status.json and
-    /// any other `NAME.json` at /status/NAME.json.
+    /// any other `NAME.json` at /status/NAME.json (not keys starting with `.`).
     #[arg(long, value_name = "KEY", default_value = "status.json", value_parser = k8s_names::parse_key)]
     key: String,
     /// The server-side apply field manager (default: `statusctl:<key>`, one per key, so that
@@ -114,10 +114,10 @@ struct Pushed {
 }
 
 pub(crate) fn run(args: Args) -> Result<ExitCode> {
-    if !args.key.ends_with(".json") {
+    if !k8s_names::is_served_key(&args.key) {
         // Pushed all the same (the key is valid), but nobody would ever see it.
         eprintln!(
-            "statusctl: warning: --key {:?} does not end in .json: status-server serves only *.json keys",
+            "statusctl: warning: --key {:?} is not served: status-server serves only *.json keys that do not start with `.`",
             args.key
         );
     }

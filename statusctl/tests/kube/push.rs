@@ -338,6 +338,36 @@ fn push_and_render_refuse_the_same_names_with_the_same_message() {
 }
 
 #[test]
+fn keys_status_server_does_not_serve_are_pushed_with_a_warning() {
+    let cluster = Cluster::start();
+    let file = cluster.file("doc.json", &doc("apps", "2026-04-21T12:00:00Z"));
+    for (key, warned) in [
+        ("status.yaml", true),
+        (".hidden.json", true),
+        (".json", true),
+        ("payments.json", false),
+        ("status.json", false),
+    ] {
+        let out = run(cluster.statusctl().args(["push", "--key", key]).arg(&file));
+        assert_eq!(out.code, 0, "{key}: {}", out.stderr);
+        let warning = format!(
+            "statusctl: warning: --key {key:?} is not served: status-server serves only *.json keys that do not start with `.`"
+        );
+        assert_eq!(
+            out.stderr.contains(&warning),
+            warned,
+            "{key}: {}",
+            out.stderr
+        );
+        assert_eq!(
+            cluster.live_data()[key],
+            doc("apps", "2026-04-21T12:00:00Z"),
+            "{key}"
+        );
+    }
+}
+
+#[test]
 fn transient_errors_are_retried() {
     let cluster = Cluster::start();
     let file = cluster.file("doc.json", &doc("apps", "2026-04-21T12:00:00Z"));
