@@ -14,6 +14,11 @@ use serde_json::{Map, Value};
 /// version does not know are kept in [`StatusDocument::extra`] and written back unchanged, so a
 /// newer producer never loses data through an older consumer.
 ///
+/// Parse documents with [`str::parse`], [`parse`](crate::parse) or [`validate`](crate::validate):
+/// they apply every rule. The serde `Deserialize` impl checks only the JSON types (it accepts an
+/// empty `repo`, say), and a document built in code is not checked until it is validated: run
+/// `validate(doc.to_json().as_bytes())` before publishing one you built.
+///
 /// ```
 /// use status_core::{StatusDocument, SyncStatus};
 ///

@@ -1,5 +1,5 @@
-//! `cargo xtask ci`: every check CI makes, in the order that fails fastest. The chart checks and
-//! the image smoke test run last: they need tools and release builds.
+//! `cargo xtask ci`: every check CI makes, in the order that fails fastest. The image smoke test
+//! runs last: it needs a release build.
 
 use anyhow::Result;
 
