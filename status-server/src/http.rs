@@ -201,7 +201,19 @@ fn serve_body(req: &HttpRequest, body: &Body) -> HttpResponse {
         }
     }
     h.insert(header::ETAG, etag.clone());
-    h.insert(header::LAST_MODIFIED, body.last_modified.clone());
+    // A Last-Modified after the Date is not allowed (RFC 9110 8.8.2.1): a body stamped ahead of
+    // the clock (several changes within one second) is dated now, which is still before its
+    // `modified`, so an If-Modified-Since echoing it is answered 200, never a wrong 304.
+    let now = SystemTime::now();
+    if body.modified > now {
+        h.insert(
+            header::LAST_MODIFIED,
+            HeaderValue::from_str(&HttpDate::from(now).to_string())
+                .unwrap_or_else(|_| body.last_modified.clone()),
+        );
+    } else {
+        h.insert(header::LAST_MODIFIED, body.last_modified.clone());
+    }
     h.insert(header::CACHE_CONTROL, NO_CACHE);
     h.insert(header::VARY, ACCEPT_ENCODING);
     h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);

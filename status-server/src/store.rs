@@ -32,7 +32,9 @@ pub(crate) struct Body {
     pub(crate) etag: HeaderValue,
     /// The strong ETag of the gzip representation.
     pub(crate) etag_gzip: HeaderValue,
-    /// When the content last changed (the file's modification time), for `Last-Modified`.
+    /// When this content was first served (see [`Snapshot::high_water`]), for `Last-Modified`.
+    /// Can be slightly in the future after several changes within one second; the header sent
+    /// is then the current time (see `http::serve_body`).
     pub(crate) modified: SystemTime,
     /// `modified` as an HTTP date.
     pub(crate) last_modified: HeaderValue,
@@ -92,16 +94,27 @@ pub(crate) struct Snapshot {
     /// The keys, sorted by name.
     pub(crate) slots: BTreeMap<String, Slot>,
     /// `/statuses.json`: every served document, in key order, as one JSON array.
-    pub(crate) all: Body,
+    pub(crate) all: Arc<Body>,
+    /// The latest `modified` of any body this process has built. A body built by a later scan
+    /// gets a `modified` strictly after it, so a changed body always has a newer Last-Modified
+    /// than any the client can hold (file modification times cannot promise that: a deleted
+    /// live key hands over to an older default, a removed document shrinks `/statuses.json`
+    /// without any newer file, and two edits can fall within one second).
+    high_water: SystemTime,
 }
 
 impl Snapshot {
     /// A snapshot with no documents.
     pub(crate) fn empty() -> Self {
-        Self::from_slots(BTreeMap::new())
+        Self {
+            slots: BTreeMap::new(),
+            all: Arc::new(Body::new(Bytes::from_static(b"[]"), SystemTime::UNIX_EPOCH)),
+            high_water: SystemTime::UNIX_EPOCH,
+        }
     }
 
-    fn from_slots(slots: BTreeMap<String, Slot>) -> Self {
+    /// The snapshot of these slots; new bodies of this scan were stamped `stamp`.
+    fn from_slots(slots: BTreeMap<String, Slot>, previous: &Self, stamp: SystemTime) -> Self {
         let served: Vec<&Entry> = slots.values().filter_map(|s| s.served.as_deref()).collect();
         let len = served.iter().map(|e| e.body.bytes.len() + 1).sum::<usize>() + 2;
         let mut array = Vec::with_capacity(len);
@@ -115,15 +128,31 @@ impl Snapshot {
             array.extend_from_slice(&entry.body.bytes);
         }
         array.push(b']');
-        let modified = served
+        // The array keeps its validators while its bytes stay the same; when they change (a
+        // document added, updated or removed), it is new content, first served now.
+        let all = if previous.all.bytes == array {
+            previous.all.clone()
+        } else {
+            Arc::new(Body::new(Bytes::from(array), stamp))
+        };
+        let high_water = served
             .iter()
             .map(|e| e.body.modified)
+            .chain([previous.high_water, all.modified])
             .max()
             .unwrap_or(SystemTime::UNIX_EPOCH);
         Self {
-            all: Body::new(Bytes::from(array), modified),
+            all,
             slots,
+            high_water,
         }
+    }
+
+    /// The `modified` of bodies first served by the next scan: now, and strictly after every
+    /// body built so far (HTTP dates have whole seconds, so within one second this runs a
+    /// little ahead of the clock).
+    fn next_stamp(&self) -> SystemTime {
+        truncate_to_seconds(SystemTime::now()).max(self.high_water + Duration::from_secs(1))
     }
 
     /// Whether the primary document (`status.json`) is being served.
@@ -226,6 +255,7 @@ impl DocumentStore {
         lenient: bool,
     ) -> Result<(Option<Snapshot>, ScanReport), Vanished> {
         let mut report = ScanReport::default();
+        let stamp = previous.next_stamp();
         // Every key with its candidate files, lowest precedence first.
         let mut candidates: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
         for source in &self.sources {
@@ -266,7 +296,7 @@ impl DocumentStore {
                 }
                 continue;
             };
-            let slot = match load(latest, old) {
+            let slot = match load(latest, old, stamp) {
                 Loaded::Unchanged => old.cloned(),
                 Loaded::Gone if lenient => None,
                 Loaded::Gone => return Err(Vanished(latest.clone())),
@@ -281,7 +311,7 @@ impl DocumentStore {
                     // Keep the last good version; with none, the best earlier directory's.
                     let served = old
                         .and_then(|s| s.served.clone())
-                        .or_else(|| earlier.iter().rev().find_map(|p| load_valid(p)));
+                        .or_else(|| earlier.iter().rev().find_map(|p| load_valid(p, stamp)));
                     Some(Slot {
                         served,
                         error: Some(error),
@@ -310,7 +340,7 @@ impl DocumentStore {
         if report.changed.is_empty() {
             return Ok((None, report));
         }
-        Ok((Some(Snapshot::from_slots(slots)), report))
+        Ok((Some(Snapshot::from_slots(slots, previous, stamp)), report))
     }
 }
 
@@ -327,7 +357,9 @@ enum Loaded {
     Invalid(Arc<LoadError>, bool),
 }
 
-fn load(path: &Path, old: Option<&Slot>) -> Loaded {
+/// Loads the latest version of a key; a new valid body is stamped `stamp` (or its file's
+/// modification time, if later).
+fn load(path: &Path, old: Option<&Slot>, stamp: SystemTime) -> Loaded {
     let (bytes, modified) = match read_bounded(path) {
         Ok(read) => read,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Loaded::Gone,
@@ -369,13 +401,13 @@ fn load(path: &Path, old: Option<&Slot>) -> Loaded {
             }
         }
     }
-    validate(path, bytes, modified)
+    validate(path, bytes, modified.max(stamp))
 }
 
 /// Loads a file only when it is valid (the fallback to an earlier directory).
-fn load_valid(path: &Path) -> Option<Arc<Entry>> {
+fn load_valid(path: &Path, stamp: SystemTime) -> Option<Arc<Entry>> {
     let (bytes, modified) = read_bounded(path).ok()?;
-    match validate(path, bytes, modified) {
+    match validate(path, bytes, modified.max(stamp)) {
         Loaded::Valid(entry) => Some(entry),
         _ => None,
     }

@@ -38,8 +38,8 @@ impl ConfigMapVolume {
         let ts = format!("..2026_11_24_11_00_00.{:09}", self.generation);
         let ts_dir = self.dir.join(&ts);
         std::fs::create_dir(&ts_dir).expect("timestamped dir");
-        // Each generation's files carry their own modification time (one hour apart), as files
-        // written at different times do, so Last-Modified can be checked exactly.
+        // Each generation's files carry their own modification time (one hour apart, in the
+        // past), as files written at different times do.
         let mtime = SystemTime::UNIX_EPOCH
             + Duration::from_secs(1_767_225_600 + 3600 * u64::from(self.generation));
         for (key, contents) in keys {

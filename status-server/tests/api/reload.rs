@@ -43,12 +43,12 @@ async fn an_unchanged_key_keeps_its_validators_when_another_key_changes() {
     );
     let server = spawn(&["--dir", dir.path().to_str().unwrap()]).await;
     let before = server.get("/status.json").await;
-    // Generation 1 of the volume: 2026-01-01T01:00:00Z.
-    assert_eq!(
-        before.headers()["last-modified"],
-        "Thu, 01 Jan 2026 01:00:00 GMT"
-    );
+    let last_modified = before.headers()["last-modified"].clone();
     let etag = before.headers()["etag"].clone();
+    let other_before = server.get("/status/other.json").await.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_owned();
 
     // Kubelet rewrites every key on any change; only other.json differs.
     volume.update(&[
@@ -61,15 +61,16 @@ async fn an_unchanged_key_keeps_its_validators_when_another_key_changes() {
         })
         .await;
     let after = server.get("/status.json").await;
-    assert_eq!(
-        after.headers()["last-modified"],
-        "Thu, 01 Jan 2026 01:00:00 GMT"
-    );
+    assert_eq!(after.headers()["last-modified"], last_modified);
     assert_eq!(after.headers()["etag"], etag);
-    let other = server.get("/status/other.json").await;
+    // The changed key is newer than what a client of the old version holds.
     assert_eq!(
-        other.headers()["last-modified"],
-        "Thu, 01 Jan 2026 02:00:00 GMT"
+        get_since(&server, "/status/other.json", &other_before).await,
+        200
+    );
+    assert_eq!(
+        get_since(&server, "/status.json", last_modified.to_str().unwrap()).await,
+        304
     );
 }
 
@@ -284,4 +285,91 @@ async fn no_torn_reads_during_swaps() {
     }
     assert!(total > 0);
     assert!(seen_b.load(Ordering::Relaxed) > 0, "the swaps were served");
+}
+
+/// GETs `path` with `If-Modified-Since: since`.
+async fn get_since(server: &crate::helpers::TestServer, path: &str, since: &str) -> u16 {
+    server
+        .client
+        .get(server.url(path))
+        .header("if-modified-since", since)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Sets a file's modification time `ago` in the past.
+fn backdate(path: &std::path::Path, ago: std::time::Duration) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - ago)
+        .unwrap();
+}
+
+#[tokio::test]
+async fn if_modified_since_never_hides_a_changed_body() {
+    let hour = std::time::Duration::from_secs(3600);
+    let lo = tempfile::tempdir().unwrap();
+    let hi = tempfile::tempdir().unwrap();
+    // The default is older than the live key, as in the chart.
+    write(&lo.path().join("status.json"), &doc("default", 0));
+    backdate(&lo.path().join("status.json"), hour);
+    write(&hi.path().join("status.json"), &doc("live", 1));
+    write(&hi.path().join("other.json"), &doc("other", 0));
+    let server = spawn(&[
+        "--dir",
+        lo.path().to_str().unwrap(),
+        "--dir",
+        hi.path().to_str().unwrap(),
+    ])
+    .await;
+    let first = server.get("/status.json").await;
+    let seen = first.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let all_first = server.get("/statuses.json").await;
+    let all_seen = all_first.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(get_since(&server, "/status.json", &seen).await, 304);
+
+    // The live key is deleted: the older default takes over. Its file is older, but the body
+    // the client has is not this one.
+    std::fs::remove_file(hi.path().join("status.json")).unwrap();
+    server
+        .eventually("/status.json", "the default", |s, b| {
+            s == 200 && b == doc("default", 0)
+        })
+        .await;
+    assert_eq!(get_since(&server, "/status.json", &seen).await, 200);
+    assert_eq!(get_since(&server, "/statuses.json", &all_seen).await, 200);
+
+    // A document removed from /statuses.json changes the array, with no newer file anywhere.
+    let all_seen = server.get("/statuses.json").await.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    std::fs::remove_file(hi.path().join("other.json")).unwrap();
+    server
+        .eventually("/statuses.json", "one document", |s, b| {
+            s == 200 && b == format!("[{}]", doc("default", 0))
+        })
+        .await;
+    assert_eq!(get_since(&server, "/statuses.json", &all_seen).await, 200);
+
+    // Two edits within one second: the second one is not hidden by the first's date.
+    let seen = server.get("/status.json").await.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    write(&lo.path().join("status.json"), &doc("edited", 2));
+    server
+        .eventually("/status.json", "the edit", |s, b| {
+            s == 200 && b == doc("edited", 2)
+        })
+        .await;
+    assert_eq!(get_since(&server, "/status.json", &seen).await, 200);
 }
