@@ -4,6 +4,8 @@
 //! Exit codes are part of the contract (see `docs/cli.md`): 0 success, 1 the document is invalid
 //! or the server is unhealthy, 2 usage or I/O error; `push` adds its own codes (see `push.rs`).
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 mod check;
 mod input;
 mod k8s_names;
