@@ -169,7 +169,10 @@ impl Worker {
         if let Some(next) = next {
             log_changes(&previous, &next, &report);
             self.snapshot.store(Arc::new(next));
-            self.metrics.reloaded();
+            // A snapshot that only remembers a new directory listing changed nothing served.
+            if !report.changed.is_empty() {
+                self.metrics.reloaded();
+            }
         }
     }
 

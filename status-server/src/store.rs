@@ -101,6 +101,9 @@ pub(crate) struct Snapshot {
     /// live key hands over to an older default, a removed document shrinks `/statuses.json`
     /// without any newer file, and two edits can fall within one second).
     high_water: SystemTime,
+    /// The keys each `--dir` source (by index) listed when it was last listable: a directory
+    /// that cannot be listed keeps offering these, and only these.
+    listed: BTreeMap<usize, BTreeSet<String>>,
 }
 
 impl Snapshot {
@@ -110,11 +113,17 @@ impl Snapshot {
             slots: BTreeMap::new(),
             all: Arc::new(Body::new(Bytes::from_static(b"[]"), SystemTime::UNIX_EPOCH)),
             high_water: SystemTime::UNIX_EPOCH,
+            listed: BTreeMap::new(),
         }
     }
 
     /// The snapshot of these slots; new bodies of this scan were stamped `stamp`.
-    fn from_slots(slots: BTreeMap<String, Slot>, previous: &Self, stamp: SystemTime) -> Self {
+    fn from_slots(
+        slots: BTreeMap<String, Slot>,
+        listed: BTreeMap<usize, BTreeSet<String>>,
+        previous: &Self,
+        stamp: SystemTime,
+    ) -> Self {
         let served: Vec<&Entry> = slots.values().filter_map(|s| s.served.as_deref()).collect();
         let len = served.iter().map(|e| e.body.bytes.len() + 1).sum::<usize>() + 2;
         let mut array = Vec::with_capacity(len);
@@ -145,6 +154,7 @@ impl Snapshot {
             all,
             slots,
             high_water,
+            listed,
         }
     }
 
@@ -258,32 +268,38 @@ impl DocumentStore {
         let stamp = previous.next_stamp();
         // Every key with its candidate files, lowest precedence first.
         let mut candidates: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
-        for source in &self.sources {
+        let mut listed = BTreeMap::new();
+        for (index, source) in self.sources.iter().enumerate() {
             match source {
                 Source::File(path) => candidates
                     .entry(PRIMARY_KEY.to_owned())
                     .or_default()
                     .push(path.clone()),
-                Source::Dir(dir) => match list_keys(dir) {
-                    Ok(keys) => {
-                        for key in keys {
-                            let path = dir.join(&key);
-                            candidates.entry(key).or_default().push(path);
+                Source::Dir(dir) => {
+                    let keys = match list_keys(dir) {
+                        Ok(keys) => keys,
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                            report.missing.push(dir.clone());
+                            continue;
                         }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                        report.missing.push(dir.clone());
-                    }
-                    Err(e) => {
-                        // An unreadable directory keeps what it served: better stale than gone.
-                        tracing::error!(dir = %dir.display(), error = %e, "cannot list directory; keeping its documents");
-                        for (key, slot) in &previous.slots {
-                            if slot.served.is_some() {
-                                candidates.entry(key.clone()).or_default();
-                            }
+                        Err(e) => {
+                            // An unlistable directory keeps the keys it last listed, at its own
+                            // precedence: better stale than gone, and no other directory's
+                            // deletions are held up. Reading them decides: a file that can
+                            // still be opened by name is read; one that cannot is an unreadable
+                            // version, and the last good one stays served.
+                            tracing::error!(dir = %dir.display(), error = %e, "cannot list directory; keeping its documents");
+                            previous.listed.get(&index).cloned().unwrap_or_default()
                         }
+                    };
+                    for key in &keys {
+                        candidates
+                            .entry(key.clone())
+                            .or_default()
+                            .push(dir.join(key));
                     }
-                },
+                    listed.insert(index, keys);
+                }
             }
         }
 
@@ -291,9 +307,6 @@ impl DocumentStore {
         for (key, paths) in candidates {
             let old = previous.slots.get(&key);
             let Some((latest, earlier)) = paths.split_last() else {
-                if let Some(old) = old {
-                    slots.insert(key, old.clone());
-                }
                 continue;
             };
             let slot = match load(latest, old, stamp) {
@@ -337,10 +350,15 @@ impl DocumentStore {
                 report.changed.push(key.clone());
             }
         }
-        if report.changed.is_empty() {
+        // A new listing with nothing else changed (a key added where a later directory shadows
+        // it) still needs a new snapshot, to remember it; `changed` stays empty then.
+        if report.changed.is_empty() && listed == previous.listed {
             return Ok((None, report));
         }
-        Ok((Some(Snapshot::from_slots(slots, previous, stamp)), report))
+        Ok((
+            Some(Snapshot::from_slots(slots, listed, previous, stamp)),
+            report,
+        ))
     }
 }
 
@@ -596,5 +614,61 @@ mod tests {
         let (again, report) = store.scan(&snapshot);
         assert!(again.is_none());
         assert!(report.rejected.is_empty());
+    }
+
+    /// Turns a directory into something that cannot be listed (a file: listing fails with
+    /// "not a directory", which works as root too, unlike permissions).
+    fn make_unlistable(dir: &Path) {
+        std::fs::remove_dir_all(dir).unwrap();
+        std::fs::write(dir, "not a directory").unwrap();
+    }
+
+    fn served(snapshot: &Snapshot, key: &str) -> Option<String> {
+        let slot = snapshot.slots.get(key)?;
+        let entry = slot.served.as_ref()?;
+        Some(String::from_utf8(entry.body.bytes.to_vec()).unwrap())
+    }
+
+    #[test]
+    fn an_unlistable_dir_keeps_only_its_own_keys_at_its_precedence() {
+        let root = tempfile::tempdir().unwrap();
+        let low = root.path().join("low");
+        let high = root.path().join("high");
+        std::fs::create_dir(&low).unwrap();
+        std::fs::create_dir(&high).unwrap();
+        let doc = |repo: &str| DOC.replace("\"r\"", &format!("\"{repo}\""));
+        std::fs::write(low.join("status.json"), doc("default")).unwrap();
+        std::fs::write(low.join("other.json"), doc("other")).unwrap();
+        std::fs::write(high.join("status.json"), doc("live")).unwrap();
+        std::fs::write(high.join("live.json"), doc("live-only")).unwrap();
+        let store = DocumentStore::new(vec![Source::Dir(low.clone()), Source::Dir(high.clone())]);
+        let first = store.scan(&Snapshot::empty()).0.unwrap();
+        assert_eq!(served(&first, "status.json"), Some(doc("live")));
+
+        // The high directory cannot be listed; meanwhile a key is deleted from the low one.
+        make_unlistable(&high);
+        std::fs::remove_file(low.join("other.json")).unwrap();
+        let second = store.scan(&first).0.unwrap();
+        // The deletion in the readable directory is served...
+        assert_eq!(served(&second, "other.json"), None);
+        assert!(!second.slots.contains_key("other.json"));
+        // ...the unlistable directory's keys stay, and still win over the low directory.
+        assert_eq!(served(&second, "status.json"), Some(doc("live")));
+        assert_eq!(served(&second, "live.json"), Some(doc("live-only")));
+        // Still unlistable on the next scan: the same keys, nothing new.
+        let third = store.scan(&second).0;
+        let third = third.as_ref().unwrap_or(&second);
+        assert_eq!(served(third, "status.json"), Some(doc("live")));
+        assert_eq!(served(third, "live.json"), Some(doc("live-only")));
+        assert!(!third.slots.contains_key("other.json"));
+
+        // Listable again without live.json: it goes.
+        std::fs::remove_file(&high).unwrap();
+        std::fs::create_dir(&high).unwrap();
+        std::fs::write(high.join("status.json"), doc("live")).unwrap();
+        let fourth = store.scan(third).0.unwrap();
+        assert_eq!(served(&fourth, "live.json"), None);
+        assert_eq!(served(&fourth, "status.json"), Some(doc("live")));
+        assert!(fourth.slots["status.json"].error.is_none());
     }
 }
