@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use actix_web::http::header::{HeaderValue, HttpDate};
@@ -204,12 +204,18 @@ pub(crate) struct ScanReport {
     pub(crate) changed: Vec<String>,
     /// Directories that do not exist (yet).
     pub(crate) missing: Vec<PathBuf>,
+    /// Listed files that could not be found (dangling links) and were passed over.
+    gone: BTreeSet<PathBuf>,
 }
 
 /// Reads the sources into snapshots.
 #[derive(Debug)]
 pub(crate) struct DocumentStore {
     sources: Vec<Source>,
+    /// Listed files that were dangling at the end of the last scan. A scan does not wait for
+    /// these to settle again: a link that stays dangling costs the retry pause once, not on
+    /// every scan. (Only the reload thread scans; the lock is never contended.)
+    dangling: Mutex<BTreeSet<PathBuf>>,
 }
 
 /// How often a scan is retried when a file vanished between listing and reading it (a kubelet
@@ -220,7 +226,14 @@ const RACE_PAUSE: Duration = Duration::from_millis(20);
 impl DocumentStore {
     /// A store over these sources (later ones win per key).
     pub(crate) fn new(sources: Vec<Source>) -> Self {
-        Self { sources }
+        Self {
+            sources,
+            dangling: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    fn dangling(&self) -> std::sync::MutexGuard<'_, BTreeSet<PathBuf>> {
+        self.dangling.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The sources, in precedence order.
@@ -231,6 +244,12 @@ impl DocumentStore {
     /// Reads every source and builds the next snapshot from the previous one. Returns `None` as
     /// the snapshot when nothing a client could see has changed.
     pub(crate) fn scan(&self, previous: &Snapshot) -> (Option<Snapshot>, ScanReport) {
+        let (snapshot, mut report) = self.scan_retrying(previous);
+        *self.dangling() = std::mem::take(&mut report.gone);
+        (snapshot, report)
+    }
+
+    fn scan_retrying(&self, previous: &Snapshot) -> (Option<Snapshot>, ScanReport) {
         let mut attempt = 0;
         loop {
             match self.try_scan(previous) {
@@ -241,8 +260,8 @@ impl DocumentStore {
                     std::thread::sleep(RACE_PAUSE);
                 }
                 Err(Vanished(path)) => {
-                    // Give up waiting for the swap to settle: treat the file as gone this time;
-                    // the next event or re-scan corrects it.
+                    // Give up waiting for the swap to settle: pass over the file this time (its
+                    // last good version stays served); the next event or re-scan corrects it.
                     tracing::debug!(path = %path.display(), "file keeps vanishing; scanning without it");
                     return self.scan_lenient(previous);
                 }
@@ -266,6 +285,7 @@ impl DocumentStore {
     ) -> Result<(Option<Snapshot>, ScanReport), Vanished> {
         let mut report = ScanReport::default();
         let stamp = previous.next_stamp();
+        let dangling = self.dangling().clone();
         // Every key with its candidate files, lowest precedence first.
         let mut candidates: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
         let mut listed = BTreeMap::new();
@@ -311,7 +331,19 @@ impl DocumentStore {
             };
             let slot = match load(latest, old, stamp) {
                 Loaded::Unchanged => old.cloned(),
-                Loaded::Gone if lenient => None,
+                // Listed but not there: a dangling link. The key is still listed, so it is not
+                // deleted: keep what it served (or an earlier directory's valid version). Only
+                // a key that is no longer listed goes away.
+                Loaded::Gone if lenient || dangling.contains(latest) => {
+                    report.gone.insert(latest.clone());
+                    old.cloned().or_else(|| {
+                        let served = earlier.iter().rev().find_map(|p| load_valid(p, stamp))?;
+                        Some(Slot {
+                            served: Some(served),
+                            error: None,
+                        })
+                    })
+                }
                 Loaded::Gone => return Err(Vanished(latest.clone())),
                 Loaded::Valid(entry) => Some(Slot {
                     served: Some(entry),
@@ -670,5 +702,35 @@ mod tests {
         assert_eq!(served(&fourth, "live.json"), None);
         assert_eq!(served(&fourth, "status.json"), Some(doc("live")));
         assert!(fourth.slots["status.json"].error.is_none());
+    }
+
+    #[test]
+    fn a_dangling_link_keeps_the_last_good_version_until_it_is_unlisted() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("status.json");
+        std::fs::write(&key, DOC).unwrap();
+        let store = DocumentStore::new(vec![Source::Dir(dir.path().into())]);
+        let first = store.scan(&Snapshot::empty()).0.unwrap();
+        assert!(first.is_ready());
+
+        // The key becomes a link to nothing (a swap that never completes).
+        std::fs::remove_file(&key).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("..data/status.json"), &key).unwrap();
+        let (second, _) = store.scan(&first);
+        let second = second.as_ref().unwrap_or(&first);
+        assert!(second.is_ready(), "the last good version stays served");
+        assert_eq!(served(second, "status.json").as_deref(), Some(DOC));
+        // The link is remembered as dangling: later scans do not wait for it again.
+        assert!(store.dangling().contains(&key));
+        let (third, _) = store.scan(second);
+        let third = third.as_ref().unwrap_or(second);
+        assert!(third.is_ready());
+
+        // Once the key is no longer listed, it goes.
+        std::fs::remove_file(&key).unwrap();
+        let fourth = store.scan(third).0.unwrap();
+        assert!(!fourth.is_ready());
+        assert!(!fourth.slots.contains_key("status.json"));
+        assert!(store.dangling().is_empty());
     }
 }
