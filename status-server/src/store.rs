@@ -242,7 +242,8 @@ impl DocumentStore {
     }
 
     /// Reads every source and builds the next snapshot from the previous one. Returns `None` as
-    /// the snapshot when nothing a client could see has changed.
+    /// the snapshot when nothing changed (neither what a client could see nor a directory
+    /// listing); `report.changed` lists the keys a client would see change.
     pub(crate) fn scan(&self, previous: &Snapshot) -> (Option<Snapshot>, ScanReport) {
         let (snapshot, mut report) = self.scan_retrying(previous);
         *self.dangling() = std::mem::take(&mut report.gone);
@@ -326,6 +327,7 @@ impl DocumentStore {
         let mut slots = BTreeMap::new();
         for (key, paths) in candidates {
             let old = previous.slots.get(&key);
+            // Every listed key has at least one candidate file.
             let Some((latest, earlier)) = paths.split_last() else {
                 continue;
             };
