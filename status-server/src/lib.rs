@@ -16,6 +16,8 @@
 //! # let _ = url; Ok(()) }
 //! ```
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 mod config;
 mod http;
 mod metrics;

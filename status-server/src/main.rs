@@ -1,5 +1,7 @@
 //! The status-server binary: logging, configuration, then the server from the library.
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::IsTerminal;
 
 use status_server::{Application, Config, LogFormat, Parser};
