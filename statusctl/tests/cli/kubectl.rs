@@ -1,25 +1,10 @@
 //! `render -o configmap` makes the same object as the official kubectl's
 //! `kubectl create configmap NAME --from-file=KEY=FILE --dry-run=client -o yaml`.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::process::kubectl;
 use crate::support::{run, statusctl};
-
-/// The official kubectl that `cargo xtask tools` installs (never the `kubectl` on PATH, which
-/// may be a wrapper). A missing tool fails the test: it must not pass without checking.
-fn kubectl() -> PathBuf {
-    let path = match std::env::var_os("GITOPS_STATUS_TOOLS") {
-        Some(dir) => PathBuf::from(dir).join("kubectl"),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tools/bin/kubectl"),
-    };
-    assert!(
-        path.is_file(),
-        "kubectl not found at {}: run `cargo xtask tools` (or set GITOPS_STATUS_TOOLS)",
-        path.display()
-    );
-    path
-}
 
 /// Renders with `flags`, then makes the ConfigMap both ways and compares the parsed objects.
 fn assert_same_as_kubectl(flags: &[&str], name: &str, namespace: Option<&str>, key: &str) {

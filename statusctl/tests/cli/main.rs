@@ -2,6 +2,8 @@
 //! (assert_cmd) with a cleared environment and snapshot what a user sees (insta).
 
 mod kubectl;
+#[path = "../common/process.rs"]
+mod process;
 mod render;
 mod roundtrip;
 mod schema;

@@ -1,7 +1,6 @@
 //! Running the real `statusctl` binary and turning what it did into snapshot-friendly text.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use assert_cmd::Command;
 
@@ -18,47 +17,7 @@ pub(crate) fn statusctl(dir: &Path) -> Command {
     cmd
 }
 
-/// What a run did: the exit code and both streams.
-#[derive(Debug)]
-pub(crate) struct Run {
-    pub(crate) code: i32,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-}
-
-impl Run {
-    /// The run as text for a snapshot: exit code, then stdout, then stderr.
-    pub(crate) fn transcript(&self) -> String {
-        format!(
-            "exit: {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs `cmd` to completion; a signal or a panic fails the test (a panic exits 101).
-pub(crate) fn run(cmd: &mut Command) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("statusctl runs");
-    let code = status
-        .code()
-        .expect("statusctl exited, not killed by a signal");
-    let stderr = String::from_utf8_lossy(&stderr).into_owned();
-    assert_ne!(code, 101, "statusctl panicked:\n{stderr}");
-    assert!(
-        !stderr.contains("panicked"),
-        "statusctl panicked:\n{stderr}"
-    );
-    assert!(!stderr.contains("RUST_BACKTRACE"), "{stderr}");
-    Run {
-        code,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr,
-    }
-}
+pub(crate) use crate::process::{Run, run};
 
 /// Snapshot settings shared by every test: temporary directories and timestamps are replaced
 /// by placeholders so snapshots are the same on every machine and every day.

@@ -7,5 +7,7 @@ mod errors;
 mod get_check;
 mod in_cluster;
 mod kubectl;
+#[path = "../common/process.rs"]
+mod process;
 mod push;
 mod support;

@@ -2,7 +2,6 @@
 //! cleared environment, and snapshot settings that hide ports and temporary paths.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use assert_cmd::Command;
 use fake_apiserver::{ADMIN_TOKEN, Config, FakeApiServer};
@@ -111,20 +110,6 @@ pub(crate) fn statusctl_in(home: &Path) -> Command {
     cmd
 }
 
-/// The official kubectl that `cargo xtask tools` installs (never the `kubectl` on PATH).
-pub(crate) fn kubectl() -> PathBuf {
-    let path = match std::env::var_os("GITOPS_STATUS_TOOLS") {
-        Some(dir) => PathBuf::from(dir).join("kubectl"),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tools/bin/kubectl"),
-    };
-    assert!(
-        path.is_file(),
-        "kubectl not found at {}: run `cargo xtask tools` (or set GITOPS_STATUS_TOOLS)",
-        path.display()
-    );
-    path
-}
-
 /// A valid status document with this `last_check` (and `repo`, to tell documents apart).
 pub(crate) fn doc(repo: &str, last_check: &str) -> String {
     format!(
@@ -132,40 +117,7 @@ pub(crate) fn doc(repo: &str, last_check: &str) -> String {
     )
 }
 
-/// What a run did.
-#[derive(Debug)]
-pub(crate) struct Run {
-    pub(crate) code: i32,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-}
-
-impl Run {
-    /// Exit code, stdout and stderr, for snapshots.
-    pub(crate) fn transcript(&self) -> String {
-        format!(
-            "exit: {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs `cmd` to completion; a signal or a panic fails the test.
-pub(crate) fn run(cmd: &mut Command) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("the command runs");
-    let code = status.code().expect("exited, not killed by a signal");
-    let stderr = String::from_utf8_lossy(&stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "panicked:\n{stderr}");
-    Run {
-        code,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr,
-    }
-}
+pub(crate) use crate::process::{kubectl, run};
 
 /// Snapshot settings: ports, temporary paths and times become placeholders.
 pub(crate) fn settings() -> insta::Settings {
