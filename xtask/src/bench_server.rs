@@ -333,9 +333,9 @@ struct Running {
 }
 
 impl Running {
-    /// The resident memory of the server and its children (nginx's master and worker), in KiB.
-    fn rss_kib(&self) -> u64 {
-        // taskset execs the server, so the child's pid is the server's.
+    /// The server's pid and its children's (nginx's master forks a worker). taskset execs the
+    /// server, so the child's pid is the server's.
+    fn pids(&self) -> Vec<u32> {
         let pid = self.child.id();
         let mut pids = vec![pid];
         if let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
@@ -345,21 +345,17 @@ impl Running {
                     .filter_map(|p| p.parse::<u32>().ok()),
             );
         }
-        pids.iter().map(|p| vm_rss_kib(*p)).sum()
+        pids
+    }
+
+    /// The resident memory of the server and its children, in KiB.
+    fn rss_kib(&self) -> u64 {
+        self.pids().into_iter().map(vm_rss_kib).sum()
     }
 
     /// CPU time (user + system) used so far by the server and its children, in clock ticks.
     fn cpu_ticks(&self) -> u64 {
-        let pid = self.child.id();
-        let mut pids = vec![pid];
-        if let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
-            pids.extend(
-                children
-                    .split_whitespace()
-                    .filter_map(|p| p.parse::<u32>().ok()),
-            );
-        }
-        pids.iter().map(|p| cpu_ticks(*p)).sum()
+        self.pids().into_iter().map(cpu_ticks).sum()
     }
 
     fn stop(&mut self) {

@@ -15,6 +15,18 @@ statusJson:
 "#;
 
 /// The seed's "Custom Status JSON" section.
+/// One more document, `staging.json`, through `extraStatusFiles` (statusJson left as it is).
+pub(crate) const EXTRA_STAGING: &str = r#"
+extraStatusFiles:
+  staging.json:
+    repo: staging-apps
+    server: staging-cluster-01
+    sync_status: SYNCED
+    drift_count: 0
+    files: []
+    last_check: "2026-04-21T12:00:00Z"
+"#;
+
 pub(crate) const SEED_CUSTOM_STATUS: &str = r#"
 statusJson:
   repo: "production-apps"

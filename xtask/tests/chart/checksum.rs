@@ -1,6 +1,6 @@
 //! `checksum/config` changes when `statusJson` or `extraStatusFiles` change, and only then.
 
-use crate::cases::SEED_CUSTOM_STATUS;
+use crate::cases::{EXTRA_STAGING as EXTRA, SEED_CUSTOM_STATUS};
 use crate::support::{Install, checksum, render};
 
 fn checksum_of(release: &str, namespace: &str, values: &str) -> String {
@@ -10,17 +10,6 @@ fn checksum_of(release: &str, namespace: &str, values: &str) -> String {
         values,
     }))
 }
-
-const EXTRA: &str = r#"
-extraStatusFiles:
-  staging.json:
-    repo: staging-apps
-    server: staging-cluster-01
-    sync_status: SYNCED
-    drift_count: 0
-    files: []
-    last_check: "2026-04-21T12:00:00Z"
-"#;
 
 #[test]
 fn checksum_changes_when_a_document_changes() {

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_yaml::Value;
 
-use crate::cases::SEED_CUSTOM_STATUS;
+use crate::cases::{EXTRA_STAGING as EXTRA, SEED_CUSTOM_STATUS};
 use crate::support::{Install, argv, find, render, str_of, workspace_binary};
 
 static GENERATION: AtomicU32 = AtomicU32::new(0);
@@ -115,17 +115,6 @@ fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
     }
     panic!("timed out waiting for {what}");
 }
-
-const EXTRA: &str = r#"
-extraStatusFiles:
-  staging.json:
-    repo: staging-apps
-    server: staging-cluster-01
-    sync_status: SYNCED
-    drift_count: 0
-    files: []
-    last_check: "2026-04-21T12:00:00Z"
-"#;
 
 #[test]
 fn rendered_deployment_serves_status_json_from_kubelet_style_mounts() {
