@@ -19,7 +19,8 @@ use arc_swap::ArcSwap;
 use serde_json::json;
 
 use crate::metrics::Metrics;
-use crate::store::{Body, LoadError, PRIMARY_KEY, Snapshot};
+use crate::representation::Body;
+use crate::snapshot::{LoadError, PRIMARY_KEY, Snapshot};
 
 /// What every request handler shares.
 #[derive(Debug, Clone)]

@@ -22,6 +22,8 @@ mod config;
 mod http;
 mod metrics;
 mod reload;
+mod representation;
+mod snapshot;
 mod store;
 
 use std::net::TcpListener;
@@ -38,7 +40,8 @@ pub use config::{Config, LogFormat, parse_duration};
 use crate::http::AppState;
 use crate::metrics::Metrics;
 use crate::reload::Reloader;
-use crate::store::{DocumentStore, Snapshot, Source};
+use crate::snapshot::Snapshot;
+use crate::store::{DocumentStore, Source};
 
 /// How long a client has to send its request head after connecting (slowloris).
 const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);

@@ -21,7 +21,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use status_core::SyncStatus;
 
-use crate::store::Snapshot;
+use crate::snapshot::Snapshot;
 
 /// Labels of the HTTP metrics.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]

@@ -17,7 +17,8 @@ use arc_swap::ArcSwap;
 use notify::{RecursiveMode, Watcher};
 
 use crate::metrics::Metrics;
-use crate::store::{DocumentStore, ScanReport, Snapshot};
+use crate::snapshot::Snapshot;
+use crate::store::{DocumentStore, ScanReport};
 
 /// How long to wait after an event for the rest of its burst (kubelet's swap is several events).
 const SETTLE: Duration = Duration::from_millis(15);

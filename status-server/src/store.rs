@@ -1,10 +1,10 @@
-//! The documents being served: reading the directories, validating every key with status-core,
-//! and building the immutable [`Snapshot`] that requests read.
+//! Reading the documents: listing the directories, reading every key (bounded, riding out
+//! kubelet's symlink swaps), validating it with status-core, and building the next [`Snapshot`]
+//! from the previous one.
 //!
-//! A snapshot is never modified: a reload builds a new one and swaps it in whole (`arc-swap`), so
-//! a request sees either the old set of documents or the new one, never a mix or a half-written
-//! file. Everything a response needs (bytes, gzip, ETag, Last-Modified) is computed here, once per
-//! change, so serving a document allocates nothing for its body.
+//! A key's last good version stays served when its new content is invalid or unreadable, and
+//! an unchanged key keeps its entry (and with it its validators), so only what changed is
+//! rebuilt.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read};
@@ -12,166 +12,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use actix_web::http::header::{HeaderValue, HttpDate};
 use actix_web::web::Bytes;
-use flate2::Compression;
-use flate2::write::GzEncoder;
-use status_core::{Finding, MAX_DOCUMENT_BYTES, Severity, StatusDocument};
+use status_core::{Finding, MAX_DOCUMENT_BYTES, Severity};
 
-/// The key of the primary document, served at `/status.json`; `/readyz` waits for it.
-pub(crate) const PRIMARY_KEY: &str = "status.json";
-
-/// One body ready to be served: the bytes as stored, their gzip form, and the validators.
-#[derive(Debug)]
-pub(crate) struct Body {
-    /// The bytes, exactly as stored.
-    pub(crate) bytes: Bytes,
-    /// The gzip-compressed bytes, when gzip makes the body smaller.
-    pub(crate) gzip: Option<Bytes>,
-    /// The strong ETag of the identity representation, derived from the content only.
-    pub(crate) etag: HeaderValue,
-    /// The strong ETag of the gzip representation.
-    pub(crate) etag_gzip: HeaderValue,
-    /// When this content was first served (see [`Snapshot::high_water`]), for `Last-Modified`.
-    /// Can be slightly in the future after several changes within one second; the header sent
-    /// is then the current time (see `http::serve_body`).
-    pub(crate) modified: SystemTime,
-    /// `modified` as an HTTP date.
-    pub(crate) last_modified: HeaderValue,
-}
-
-impl Body {
-    fn new(bytes: Bytes, modified: SystemTime) -> Self {
-        let hash = content_hash(&bytes);
-        let gzip = gzip(&bytes).filter(|gz| gz.len() < bytes.len());
-        // Whole seconds: HTTP dates have no more, and If-Modified-Since compares against them.
-        let modified = truncate_to_seconds(modified);
-        Self {
-            etag: header_value(&format!("\"{hash}\"")),
-            etag_gzip: header_value(&format!("\"{hash}-gz\"")),
-            last_modified: header_value(&HttpDate::from(modified).to_string()),
-            modified,
-            gzip,
-            bytes,
-        }
-    }
-}
-
-/// A valid document as served under one key.
-#[derive(Debug)]
-pub(crate) struct Entry {
-    /// The body and its validators.
-    pub(crate) body: Body,
-    /// The parsed document (for metrics).
-    pub(crate) document: StatusDocument,
-}
-
-/// Why a key's latest version is not being served.
-#[derive(Debug)]
-pub(crate) struct LoadError {
-    /// The file that was read.
-    pub(crate) path: PathBuf,
-    /// What is wrong, for people.
-    pub(crate) message: String,
-    /// The failing findings, when the file was read but did not validate.
-    pub(crate) findings: Vec<Finding>,
-    /// A hash of the rejected bytes, so an unchanged bad file is reported once, not on every scan.
-    content: Option<u64>,
-}
-
-/// The state of one key: the version served (the last good one) and the latest error, if any.
-#[derive(Debug, Clone)]
-pub(crate) struct Slot {
-    /// The version being served; `None` when the key has never been valid.
-    pub(crate) served: Option<Arc<Entry>>,
-    /// Why the latest version of the key is not served; `None` when it is.
-    pub(crate) error: Option<Arc<LoadError>>,
-}
-
-/// Every document at one moment. Immutable; replaced whole on reload.
-#[derive(Debug)]
-pub(crate) struct Snapshot {
-    /// The keys, sorted by name.
-    pub(crate) slots: BTreeMap<String, Slot>,
-    /// `/statuses.json`: every served document, in key order, as one JSON array.
-    pub(crate) all: Arc<Body>,
-    /// The latest `modified` of any body this process has built. A body built by a later scan
-    /// gets a `modified` strictly after it, so a changed body always has a newer Last-Modified
-    /// than any the client can hold (file modification times cannot promise that: a deleted
-    /// live key hands over to an older default, a removed document shrinks `/statuses.json`
-    /// without any newer file, and two edits can fall within one second).
-    high_water: SystemTime,
-    /// The keys each `--dir` source (by index) listed when it was last listable: a directory
-    /// that cannot be listed keeps offering these, and only these.
-    listed: BTreeMap<usize, BTreeSet<String>>,
-}
-
-impl Snapshot {
-    /// A snapshot with no documents.
-    pub(crate) fn empty() -> Self {
-        Self {
-            slots: BTreeMap::new(),
-            all: Arc::new(Body::new(Bytes::from_static(b"[]"), SystemTime::UNIX_EPOCH)),
-            high_water: SystemTime::UNIX_EPOCH,
-            listed: BTreeMap::new(),
-        }
-    }
-
-    /// The snapshot of these slots; new bodies of this scan were stamped `stamp`.
-    fn from_slots(
-        slots: BTreeMap<String, Slot>,
-        listed: BTreeMap<usize, BTreeSet<String>>,
-        previous: &Self,
-        stamp: SystemTime,
-    ) -> Self {
-        let served: Vec<&Entry> = slots.values().filter_map(|s| s.served.as_deref()).collect();
-        let len = served.iter().map(|e| e.body.bytes.len() + 1).sum::<usize>() + 2;
-        let mut array = Vec::with_capacity(len);
-        array.push(b'[');
-        for (i, entry) in served.iter().enumerate() {
-            if i > 0 {
-                array.push(b',');
-            }
-            // Each body is one valid JSON object (validated), so the array is valid JSON and
-            // holds the documents byte for byte.
-            array.extend_from_slice(&entry.body.bytes);
-        }
-        array.push(b']');
-        // The array keeps its validators while its bytes stay the same; when they change (a
-        // document added, updated or removed), it is new content, first served now.
-        let all = if previous.all.bytes == array {
-            previous.all.clone()
-        } else {
-            Arc::new(Body::new(Bytes::from(array), stamp))
-        };
-        let high_water = served
-            .iter()
-            .map(|e| e.body.modified)
-            .chain([previous.high_water, all.modified])
-            .max()
-            .unwrap_or(SystemTime::UNIX_EPOCH);
-        Self {
-            all,
-            slots,
-            high_water,
-            listed,
-        }
-    }
-
-    /// The `modified` of bodies first served by the next scan: now, and strictly after every
-    /// body built so far (HTTP dates have whole seconds, so within one second this runs a
-    /// little ahead of the clock).
-    fn next_stamp(&self) -> SystemTime {
-        truncate_to_seconds(SystemTime::now()).max(self.high_water + Duration::from_secs(1))
-    }
-
-    /// Whether the primary document (`status.json`) is being served.
-    pub(crate) fn is_ready(&self) -> bool {
-        self.slots
-            .get(PRIMARY_KEY)
-            .is_some_and(|s| s.served.is_some())
-    }
-}
+use crate::representation::Body;
+use crate::snapshot::{Entry, LoadError, PRIMARY_KEY, Slot, Snapshot};
 
 /// Where documents come from, in increasing precedence.
 #[derive(Debug, Clone)]
@@ -534,16 +379,6 @@ fn read_bounded(path: &Path) -> io::Result<(Vec<u8>, SystemTime)> {
     Ok((bytes, modified))
 }
 
-fn gzip(bytes: &[u8]) -> Option<Bytes> {
-    use std::io::Write;
-    let mut encoder = GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 4 + 64),
-        Compression::best(),
-    );
-    encoder.write_all(bytes).ok()?;
-    encoder.finish().ok().map(Bytes::from)
-}
-
 fn same_arc<T>(a: &Option<Arc<T>>, b: &Option<Arc<T>>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => Arc::ptr_eq(a, b),
@@ -552,30 +387,7 @@ fn same_arc<T>(a: &Option<Arc<T>>, b: &Option<Arc<T>>) -> bool {
     }
 }
 
-fn truncate_to_seconds(t: SystemTime) -> SystemTime {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(SystemTime::UNIX_EPOCH, |d| {
-            SystemTime::UNIX_EPOCH + Duration::from_secs(d.as_secs())
-        })
-}
-
-fn header_value(s: &str) -> HeaderValue {
-    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("\"invalid\""))
-}
-
-/// A 128-bit FNV-1a hash of the content, in hex: the same bytes give the same ETag on every
-/// replica and every restart (unlike nginx's mtime-and-size tag), with no extra dependency.
-fn content_hash(bytes: &[u8]) -> String {
-    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
-    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013B;
-    let mut hash = OFFSET;
-    for &b in bytes {
-        hash ^= u128::from(b);
-        hash = hash.wrapping_mul(PRIME);
-    }
-    format!("{hash:032x}")
-}
-
+/// A 64-bit FNV-1a hash of rejected bytes (see `LoadError::content`): cheap to keep per key.
 fn content_hash_u64(bytes: &[u8]) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01B3;
@@ -589,16 +401,6 @@ mod tests {
     use super::*;
 
     const DOC: &str = r#"{"repo":"r","server":"s","sync_status":"SYNCED","drift_count":0,"files":[],"last_check":"2026-04-21T12:30:00Z"}"#;
-
-    #[test]
-    fn etag_depends_on_content_only() {
-        let a = Body::new(Bytes::from_static(DOC.as_bytes()), SystemTime::UNIX_EPOCH);
-        let b = Body::new(Bytes::from_static(DOC.as_bytes()), SystemTime::now());
-        assert_eq!(a.etag, b.etag);
-        let c = Body::new(Bytes::from_static(b"{}"), SystemTime::UNIX_EPOCH);
-        assert_ne!(a.etag, c.etag);
-        assert_ne!(a.etag, a.etag_gzip);
-    }
 
     #[test]
     fn later_dirs_win_and_hidden_entries_are_skipped() {
