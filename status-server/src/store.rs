@@ -196,7 +196,7 @@ impl DocumentStore {
                     served: Some(entry),
                     error: None,
                 }),
-                Loaded::Invalid(error, fresh) => {
+                Loaded::Invalid { error, fresh } => {
                     if fresh {
                         report.rejected.push((key.clone(), error.clone()));
                     }
@@ -249,9 +249,15 @@ enum Loaded {
     Unchanged,
     /// The file disappeared between listing and reading.
     Gone,
+    /// Valid: the entry to serve.
     Valid(Arc<Entry>),
-    /// Rejected; `true` when this is a new bad version (log and count it).
-    Invalid(Arc<LoadError>, bool),
+    /// Rejected: the last good version (if any) stays served.
+    Invalid {
+        /// Why the latest version is rejected.
+        error: Arc<LoadError>,
+        /// Whether this is a new bad version (log and count it), not one already reported.
+        fresh: bool,
+    },
 }
 
 /// Loads the latest version of a key; a new valid body is stamped `stamp` (or its file's
@@ -274,7 +280,7 @@ fn load(path: &Path, old: Option<&Slot>, stamp: SystemTime) -> Loaded {
                     content: None,
                 }),
             };
-            return Loaded::Invalid(error, fresh);
+            return Loaded::Invalid { error, fresh };
         }
     };
     if let Some(old) = old {
@@ -324,15 +330,15 @@ fn validate(path: &Path, bytes: Vec<u8>, modified: SystemTime) -> Loaded {
                 [one] => one.to_string(),
                 [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
             };
-            Loaded::Invalid(
-                Arc::new(LoadError {
+            Loaded::Invalid {
+                error: Arc::new(LoadError {
                     path: path.to_path_buf(),
                     message,
                     findings,
                     content: Some(content_hash_u64(&bytes)),
                 }),
-                true,
-            )
+                fresh: true,
+            }
         }
     }
 }
