@@ -1,7 +1,9 @@
 //! `cargo xtask bench`: benchmarks, reported as figures (never as test assertions).
 //!
 //! `validate`: status-core's validation throughput. `server`: status-server against nginx
-//! (`bench_server.rs`). `push`: `statusctl push` against kubectl (`bench_push.rs`).
+//! (`bench/server.rs`). `push`: `statusctl push` against kubectl (`bench_push.rs`).
+
+mod server;
 
 use anyhow::{Result, bail};
 
@@ -16,7 +18,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     for bench in which {
         match bench {
             "validate" => validate()?,
-            "server" => crate::bench_server::run()?,
+            "server" => server::run()?,
             "push" => crate::bench_push::run()?,
             other => bail!("unknown benchmark `{other}` (known: validate, server, push)"),
         }

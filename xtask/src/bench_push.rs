@@ -11,25 +11,16 @@
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::host::ChildProcess;
 use crate::{cargo, project_root, run_cmd, target_dir};
 
 const START: &str = "<!-- bench-push:start -->";
 const END: &str = "<!-- bench-push:end -->";
-
-/// The fake API server process; killed on drop.
-struct Fake(Child);
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 pub(crate) fn run() -> Result<()> {
     let runs: usize = std::env::var("BENCH_PUSH_RUNS")
@@ -71,7 +62,8 @@ pub(crate) fn run() -> Result<()> {
         .spawn()
         .context("cannot start fake-apiserver")?;
     let stdout = child.stdout.take().context("no stdout")?;
-    let _fake = Fake(child);
+    // Stopped when dropped, at the end of the benchmark or on an error.
+    let _fake = ChildProcess::new(child);
     let mut url = String::new();
     BufReader::new(stdout).read_line(&mut url)?;
     if !url.starts_with("https://") {

