@@ -25,16 +25,18 @@ fn generated_files() -> Result<Vec<(PathBuf, String)>> {
     ])
 }
 
-/// The hand-written part of the chart's values schema; [`values_schema`] fills in the document
-/// schema where it says "generated".
-const VALUES_SCHEMA_IN: &str = include_str!("values.schema.in.json");
+/// The chart's values schema as written by hand, beside the generated file (and left out of the
+/// chart package by its `.helmignore`); [`values_schema`] fills in the document schema where it
+/// says "generated".
+const VALUES_SCHEMA_IN: &str =
+    include_str!("../../charts/gitops-status-server/values.schema.in.json");
 
 /// The chart's `values.schema.json`: the hand-written schema with the status-core document schema
 /// embedded for `statusJson` and for every value of `extraStatusFiles`, so that Helm itself
 /// refuses `sync_status: BOGUS` or `drift_count: -1` and names the field.
 fn values_schema(document: &serde_json::Value) -> Result<serde_json::Value> {
     let mut values: serde_json::Value = serde_json::from_str(VALUES_SCHEMA_IN)
-        .context("parsing xtask/src/values.schema.in.json")?;
+        .context("parsing charts/gitops-status-server/values.schema.in.json")?;
     // A subschema carries no `$schema` of its own (draft-07 ignores it there; keep the file tidy).
     let mut embedded = document.clone();
     if let Some(object) = embedded.as_object_mut() {

@@ -1,11 +1,12 @@
 //! Every value is documented (`## @param` in values.yaml, and in docs/chart.md), every
-//! documented value exists, the default document is valid, and the generated schema is fresh.
+//! documented value exists, the default document is valid, the generated schema is fresh, and
+//! the packaged chart carries the generated schema but not its hand-written input.
 
 use std::collections::BTreeSet;
 
 use serde_yaml::Value;
 
-use crate::support::{chart_dir, render, root, str_of};
+use crate::support::{HELMS, chart_dir, render, root, str_of};
 
 fn values_yaml() -> String {
     std::fs::read_to_string(chart_dir().join("values.yaml")).expect("values.yaml")
@@ -151,4 +152,46 @@ fn values_schema_is_fresh() {
         schema["properties"]["extraStatusFiles"]["additionalProperties"], document,
         "run `cargo xtask codegen`"
     );
+}
+
+#[test]
+fn the_package_ships_the_generated_schema_not_its_input() {
+    for h in HELMS {
+        let out = tempfile::tempdir().expect("temp dir");
+        let package = std::process::Command::new(h.bin())
+            .arg("package")
+            .arg(chart_dir())
+            .arg("--destination")
+            .arg(out.path())
+            .output()
+            .expect("helm runs");
+        assert!(
+            package.status.success(),
+            "{} package: {}",
+            h.name(),
+            String::from_utf8_lossy(&package.stderr)
+        );
+        let tgz = std::fs::read_dir(out.path())
+            .expect("package dir")
+            .map(|e| e.expect("entry").path())
+            .find(|p| p.extension().is_some_and(|e| e == "tgz"))
+            .expect("a .tgz");
+        let list = std::process::Command::new("tar")
+            .arg("-tzf")
+            .arg(&tgz)
+            .output()
+            .expect("tar runs");
+        let files = String::from_utf8_lossy(&list.stdout);
+        let names: Vec<&str> = files.lines().collect();
+        assert!(
+            names.contains(&"gitops-status-server/values.schema.json"),
+            "{}: {names:?}",
+            h.name()
+        );
+        assert!(
+            !names.iter().any(|n| n.ends_with("values.schema.in.json")),
+            "{}: the hand-written schema input is packaged (.helmignore): {names:?}",
+            h.name()
+        );
+    }
 }
