@@ -9,6 +9,8 @@ mod ci;
 mod codegen;
 mod host;
 mod image;
+#[cfg(test)]
+mod tidy;
 mod tools;
 
 use std::path::{Path, PathBuf};
