@@ -68,6 +68,9 @@ pub(crate) async fn load(
             "no Kubernetes configuration: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account (KUBERNETES_SERVICE_HOST is not set)".to_owned(),
         ));
     };
+    // Retrying is push's policy: kube 5's own retry layer would repeat a 429/503/504 up to 15
+    // times, silently, inside one call, multiplying push's bounded retries and hiding them.
+    config.default_retry = false;
     config.connect_timeout = Some(timeout.min(Duration::from_secs(10)));
     config.read_timeout = Some(timeout);
     config.write_timeout = Some(timeout);
