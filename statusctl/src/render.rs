@@ -15,13 +15,12 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Map, Value, json};
 use status_core::{Finding, HealthStatus, NonEmptyString, StatusDocument, SyncStatus, Validator};
 
+use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
+
 use crate::exit;
 use crate::input;
-use crate::k8s_names;
 use crate::report;
 
-/// The ConfigMap `-o configmap` names by default: the chart's live ConfigMap, which `push` owns.
-const DEFAULT_NAME: &str = "gitops-status-server-live";
 /// The key `-o configmap` writes by default: the document the server serves at `/status.json`.
 const DEFAULT_KEY: &str = "status.json";
 
@@ -68,13 +67,13 @@ pub(crate) struct Args {
     #[arg(short = 'o', long, value_enum, default_value_t = Output::Json)]
     pub(crate) output: Output,
     /// The ConfigMap's name (-o configmap) [default: gitops-status-server-live]
-    #[arg(long, value_parser = k8s_names::parse_configmap_name)]
+    #[arg(long, value_parser = names::parse_configmap_name)]
     pub(crate) name: Option<String>,
     /// The ConfigMap's namespace (-o configmap); omitted from the manifest when not given.
-    #[arg(long, value_parser = k8s_names::parse_namespace)]
+    #[arg(long, value_parser = names::parse_namespace)]
     pub(crate) namespace: Option<String>,
     /// The ConfigMap key holding the document (-o configmap) [default: status.json]
-    #[arg(long, value_parser = k8s_names::parse_key)]
+    #[arg(long, value_parser = names::parse_key)]
     pub(crate) key: Option<String>,
     /// Write the result to PATH (atomically: a temporary file, then a rename) and print nothing.
     #[arg(long, value_name = "PATH")]
@@ -144,7 +143,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
     let text = match args.output {
         Output::Json => rendered.json,
         Output::Configmap => configmap(
-            args.name.as_deref().unwrap_or(DEFAULT_NAME),
+            args.name.as_deref().unwrap_or(DEFAULT_LIVE_CONFIGMAP),
             args.namespace.as_deref(),
             args.key.as_deref().unwrap_or(DEFAULT_KEY),
             &rendered.json,
@@ -370,6 +369,22 @@ mod tests {
         assert_eq!(files, ["a.yaml", "b c.yaml", "last"]);
         let err = parse_file_list("list.txt", b"ok\nbad\xff\n").unwrap_err();
         assert!(err.to_string().contains("line 2 is not UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn the_name_help_shows_the_default_configmap() {
+        // The help text cannot name the constant, so this keeps the two the same.
+        let command = <Args as clap::Args>::augment_args(clap::Command::new("render"));
+        let help = command
+            .get_arguments()
+            .find(|arg| arg.get_id() == "name")
+            .and_then(|arg| arg.get_help())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        assert!(
+            help.ends_with(&format!("[default: {DEFAULT_LIVE_CONFIGMAP}]")),
+            "{help}"
+        );
     }
 
     #[test]
