@@ -10,17 +10,15 @@
 //!   the API server answer 409 and the decision is taken again on fresh data. That is what makes
 //!   "eight pushes at once to one key: the newest wins" hold.
 //! - Errors are sorted by status-kube into classes, which `push/failure.rs` maps to exit codes
-//!   a CI step can act on (see [`exit`]) and to advice.
+//!   a CI step can act on (see [`Exit`]) and to advice.
 //!
 //! statusctl reaches Kubernetes here only, and only through status-kube.
 
 mod failure;
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
 use serde_json::json;
 use status_core::{Severity, StatusDocument};
 use status_kube::k8s_openapi::api::core::v1::ConfigMap;
@@ -28,28 +26,9 @@ use status_kube::kube::api::{Api, Patch, PatchParams};
 use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
 use status_kube::{ClientOptions, Request, Verb};
 
-use crate::{exit as common, input, k8s_names, report};
-use failure::{Attempt, Failure, Target};
-
-/// Exit codes of `statusctl push` (documented in docs/ci.md).
-pub(crate) mod exit {
-    /// Pushed (or, with `--dry-run`, the server accepted the dry run).
-    pub(crate) const PUSHED: u8 = 0;
-    /// The document is invalid: nothing was pushed.
-    pub(crate) const INVALID: u8 = 1;
-    /// Usage, configuration or I/O error (bad flags, unreadable file, no kubeconfig).
-    pub(crate) const USAGE: u8 = 2;
-    /// Refused: the stored document under the key is newer (`--force` overrides).
-    pub(crate) const REFUSED: u8 = 3;
-    /// The key is owned by another field manager (`--force` takes it over).
-    pub(crate) const CONFLICT: u8 = 4;
-    /// Authentication (401) or authorization (403) failed.
-    pub(crate) const AUTH: u8 = 5;
-    /// The API rejected the request: namespace not found, invalid (422: too large, bad key).
-    pub(crate) const REJECTED: u8 = 6;
-    /// The API server is unreachable, TLS verification failed, or retries/timeout ran out.
-    pub(crate) const UNAVAILABLE: u8 = 7;
-}
+use crate::exit::{Exit, Failure};
+use crate::{input, k8s_names, report};
+use failure::{Attempt, Target};
 
 /// The field manager of the empty apply that creates a missing ConfigMap. It never owns a
 /// field, so its applies never remove anything.
@@ -116,7 +95,7 @@ struct Pushed {
     unchanged: bool,
 }
 
-pub(crate) fn run(args: Args) -> Result<ExitCode> {
+pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     if !k8s_names::is_served_key(&args.key) {
         // Pushed all the same (the key is valid), but nobody would ever see it.
         eprintln!(
@@ -136,21 +115,22 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             input.name,
             if errors == 1 { "" } else { "s" }
         );
-        return Ok(common::code(exit::INVALID));
+        return Ok(Exit::Failed);
     };
     // The stored value is the document exactly as given: the server serves it byte for byte.
-    let text = String::from_utf8(input.bytes).context("the document is not UTF-8")?;
+    let text = String::from_utf8(input.bytes)
+        .map_err(|e| Failure::usage(format!("the document is not UTF-8: {e}")))?;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
     let timeout = args.timeout;
     let outcome = runtime.block_on(async {
         match tokio::time::timeout(timeout, push(&args, &text, &document)).await {
             Ok(result) => result,
             Err(_) => Err(Failure::new(
-                exit::UNAVAILABLE,
+                Exit::Unavailable,
                 format!(
                     "gave up after --timeout {}: the API server did not answer in time; nothing is known to have been pushed",
                     crate::check::format_duration(timeout)
@@ -158,13 +138,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             )),
         }
     });
-    match outcome {
-        Ok(()) => Ok(common::code(exit::PUSHED)),
-        Err(failure) => {
-            eprintln!("statusctl: error: {}", failure.message);
-            Ok(common::code(failure.code))
-        }
-    }
+    outcome.map(|()| Exit::Success)
 }
 
 /// Loads the configuration, then pushes with bounded retries.
@@ -206,7 +180,7 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
     loop {
         match ctx.attempt(text, document).await {
             Ok(pushed) => {
-                checkedpushed(&ctx, &pushed, document);
+                print_pushed(&ctx, &pushed, document);
                 return Ok(());
             }
             Err(attempt @ (Attempt::Again | Attempt::Race)) => {
@@ -215,7 +189,7 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
                 races += 1;
                 if races > MAX_RACES {
                     return Err(Failure::new(
-                        exit::UNAVAILABLE,
+                        Exit::Unavailable,
                         format!(
                             "the ConfigMap {namespace}/{} kept changing under {MAX_RACES} attempts; nothing was pushed",
                             args.configmap
@@ -233,7 +207,7 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
                 transient += 1;
                 if transient > MAX_TRANSIENT {
                     return Err(Failure::new(
-                        exit::UNAVAILABLE,
+                        Exit::Unavailable,
                         format!("{why}; gave up after {} attempts", MAX_TRANSIENT + 1),
                     ));
                 }
@@ -306,7 +280,7 @@ impl Pusher<'_> {
             match status_core::parse(stored.as_bytes()) {
                 Ok(old) if old.last_check > document.last_check && !self.args.force => {
                     return Err(Attempt::Fatal(Failure::new(
-                        exit::REFUSED,
+                        Exit::Refused,
                         format!(
                             "refusing to push: configmap {}/{name} key {key} holds a document with last_check {}, newer than this document's last_check {} (an older pipeline finishing after a newer one?); nothing was pushed. Use --force to push anyway",
                             self.namespace,
@@ -373,7 +347,9 @@ impl Pusher<'_> {
     }
 }
 
-fn checkedpushed(ctx: &Pusher<'_>, pushed: &Pushed, document: &StatusDocument) {
+/// Prints what a successful push did: the summary line on stdout; with `--dry-run`, the
+/// ConfigMap the API server would store on stdout and the summary on stderr.
+fn print_pushed(ctx: &Pusher<'_>, pushed: &Pushed, document: &StatusDocument) {
     let version = pushed
         .configmap
         .metadata

@@ -8,16 +8,14 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Map, Value, json};
 use status_core::{Finding, HealthStatus, NonEmptyString, StatusDocument, SyncStatus, Validator};
 
 use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
 
-use crate::exit;
+use crate::exit::{Exit, Failure};
 use crate::input;
 use crate::report;
 
@@ -99,7 +97,7 @@ pub(crate) struct Rendered {
     pub(crate) warnings: Vec<Finding>,
 }
 
-pub(crate) fn run(args: Args) -> Result<ExitCode> {
+pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     if args.output == Output::Json {
         for (flag, given) in [
             ("--name", args.name.is_some()),
@@ -107,15 +105,15 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             ("--key", args.key.is_some()),
         ] {
             if given {
-                return Err(anyhow!(
+                return Err(Failure::usage(format!(
                     "{flag} applies to `-o configmap` only; add `-o configmap` or drop {flag}"
-                ));
+                )));
             }
         }
     }
     let listed = match &args.files_from {
         Some(arg) => {
-            let input = input::read(arg).context("--files-from")?;
+            let input = input::read(arg).map_err(|e| e.context("--files-from"))?;
             parse_file_list(&input.name, &input.bytes)?
         }
         None => Vec::new(),
@@ -131,7 +129,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
                 err,
                 "statusctl: error: the document built from the flags is invalid; nothing was written"
             )?;
-            return Ok(exit::code(exit::FAILED));
+            return Ok(Exit::Failed);
         }
     };
     {
@@ -156,7 +154,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             report::quiet_broken_pipe(out.write_all(text.as_bytes()).and_then(|()| out.flush()))?;
         }
     }
-    Ok(exit::code(exit::OK))
+    Ok(Exit::Success)
 }
 
 /// Builds the document from `args` plus the files read from `--files-from`, at `now`.
@@ -211,16 +209,16 @@ pub(crate) fn build(
 }
 
 /// The file names in a `--files-from` input: one per line, blank lines skipped, `\r\n` accepted.
-pub(crate) fn parse_file_list(name: &str, bytes: &[u8]) -> Result<Vec<String>> {
+pub(crate) fn parse_file_list(name: &str, bytes: &[u8]) -> Result<Vec<String>, Failure> {
     let mut files = Vec::new();
     for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let line = std::str::from_utf8(line).map_err(|e| {
-            anyhow!(
+            Failure::usage(format!(
                 "--files-from {name}: line {} is not UTF-8 (byte {} of the line); file names must be UTF-8",
                 i + 1,
                 e.valid_up_to() + 1
-            )
+            ))
         })?;
         if !line.trim().is_empty() {
             files.push(line.to_owned());
@@ -265,7 +263,7 @@ pub(crate) fn configmap(
     namespace: Option<&str>,
     key: &str,
     json: &str,
-) -> Result<String> {
+) -> Result<String, Failure> {
     let mut metadata = Map::new();
     metadata.insert("name".to_owned(), Value::from(name));
     if let Some(namespace) = namespace {
@@ -279,15 +277,16 @@ pub(crate) fn configmap(
         "kind": "ConfigMap",
         "metadata": metadata,
     });
-    serde_yaml::to_string(&manifest).context("cannot write the ConfigMap as YAML")
+    serde_yaml::to_string(&manifest)
+        .map_err(|e| Failure::usage(format!("cannot write the ConfigMap as YAML: {e}")))
 }
 
 /// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
 /// reader (the PostSync Job's main container, say) sees the old file or the whole new one.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| anyhow!("--output-file {}: not a file path", path.display()))?;
+fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
+    let file_name = path.file_name().ok_or_else(|| {
+        Failure::usage(format!("--output-file {}: not a file path", path.display()))
+    })?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -310,7 +309,12 @@ fn write_atomically(path: &Path, text: &str) -> Result<()> {
         // Best effort: the temporary file is ours and useless now.
         let _ = fs::remove_file(&tmp);
     }
-    result.with_context(|| format!("cannot write --output-file {}", path.display()))
+    result.map_err(|e| {
+        Failure::usage(format!(
+            "cannot write --output-file {}: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn parse_sync_status(s: &str) -> Result<SyncStatus, String> {
@@ -368,7 +372,7 @@ mod tests {
         let files = parse_file_list("x", b"a.yaml\r\n\r\n  \nb c.yaml\nlast").unwrap();
         assert_eq!(files, ["a.yaml", "b c.yaml", "last"]);
         let err = parse_file_list("list.txt", b"ok\nbad\xff\n").unwrap_err();
-        assert!(err.to_string().contains("line 2 is not UTF-8"), "{err}");
+        assert!(err.message.contains("line 2 is not UTF-8"), "{err:?}");
     }
 
     #[test]

@@ -4,23 +4,7 @@
 
 use status_kube::{Error, report};
 
-use super::exit;
-
-/// A failure that ends `statusctl push`: its exit code and message.
-#[derive(Debug)]
-pub(crate) struct Failure {
-    pub(crate) code: u8,
-    pub(crate) message: String,
-}
-
-impl Failure {
-    pub(crate) fn new(code: u8, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
-    }
-}
+use crate::exit::{Exit, Failure};
 
 /// The outcome of one failed attempt: what the retry loop does next.
 #[derive(Debug)]
@@ -40,9 +24,9 @@ impl Attempt {
     pub(crate) fn into_failure(self) -> Failure {
         match self {
             Attempt::Fatal(f) => f,
-            Attempt::Transient(why) => Failure::new(exit::UNAVAILABLE, why),
+            Attempt::Transient(why) => Failure::new(Exit::Unavailable, why),
             Attempt::Again | Attempt::Race => {
-                Failure::new(exit::UNAVAILABLE, "the ConfigMap kept changing")
+                Failure::new(Exit::Unavailable, "the ConfigMap kept changing")
             }
         }
     }
@@ -74,7 +58,7 @@ pub(crate) fn load_failure(error: Error) -> Failure {
         Error::ContextWithoutKubeconfig { .. } => "--context needs a kubeconfig, but none was found and statusctl runs in a cluster with its service account".to_owned(),
         other => report(&other),
     };
-    Failure::new(exit::USAGE, message)
+    Failure::usage(message)
 }
 
 /// `message (code reason)`: how the API server's refusals are quoted.
@@ -96,20 +80,20 @@ fn fatal(error: Error, target: &Target<'_>) -> Failure {
     let detail = detail(&error);
     match &error {
         Error::Unauthorized { .. } => Failure::new(
-            exit::AUTH,
+            Exit::Auth,
             format!(
                 "the API server at {server} does not accept the credentials (401 Unauthorized): the token is missing, expired or revoked. Check the kubeconfig user (or the service account token) that statusctl uses"
             ),
         ),
         Error::Forbidden { .. } => Failure::new(
-            exit::AUTH,
+            Exit::Auth,
             format!(
                 "not allowed: {detail}.\nThe identity pushing needs a Role in namespace {namespace:?} with this rule, bound to it (the chart's push Role, push.rbac.create=true):\n  - apiGroups: [\"\"]\n    resources: [\"configmaps\"]\n    resourceNames: [\"{configmap}\"]\n    verbs: [\"get\", \"create\", \"patch\"]"
             ),
         ),
         // Kube does not put the token in this error; the advice says what is wrong with it.
         Error::InvalidToken { .. } => Failure::new(
-            exit::AUTH,
+            Exit::Auth,
             format!(
                 "{} (a token must be one line with no trailing newline or other control characters)",
                 report(&error)
@@ -120,7 +104,7 @@ fn fatal(error: Error, target: &Target<'_>) -> Failure {
                 .first()
                 .map_or("another field manager", String::as_str);
             Failure::new(
-                exit::CONFLICT,
+                Exit::Conflict,
                 format!(
                     "key {key} of configmap {namespace}/{configmap} is owned by the field manager \"{manager}\" (another tool or pipeline wrote it): {detail}.\nPush to another --key, or take the key over with --force"
                 ),
@@ -129,13 +113,13 @@ fn fatal(error: Error, target: &Target<'_>) -> Failure {
         Error::NamespaceNotFound {
             namespace: missing, ..
         } => Failure::new(
-            exit::REJECTED,
+            Exit::Rejected,
             format!(
                 "namespace {missing:?} does not exist on {server}: the API server answered {detail}. Create the namespace, or pass the right --namespace"
             ),
         ),
         Error::TooLarge { .. } => Failure::new(
-            exit::REJECTED,
+            Exit::Rejected,
             format!(
                 "the API server rejected configmap {namespace}/{configmap}: {detail}.\nA ConfigMap holds at most 1 MiB (1048576 bytes) of data in all its keys together; push a smaller document, or move other keys to another ConfigMap"
             ),
@@ -144,13 +128,13 @@ fn fatal(error: Error, target: &Target<'_>) -> Failure {
         | Error::Expired { .. }
         | Error::Invalid { .. }
         | Error::Rejected { .. } => Failure::new(
-            exit::REJECTED,
+            Exit::Rejected,
             format!(
                 "the API server rejected the write to configmap {namespace}/{configmap} key {key}: {detail}"
             ),
         ),
         Error::Tls { .. } => Failure::new(
-            exit::UNAVAILABLE,
+            Exit::Unavailable,
             format!(
                 "{}. Check the cluster's certificate-authority(-data) in the kubeconfig, or ca.crt of the service account",
                 report(&error)
@@ -182,9 +166,9 @@ mod tests {
         attempt(Error::from_status(status, &request), &TARGET)
     }
 
-    fn exit_of(attempt: Attempt) -> u8 {
+    fn exit_of(attempt: Attempt) -> Exit {
         match attempt {
-            Attempt::Fatal(failure) => failure.code,
+            Attempt::Fatal(failure) => failure.exit,
             other => panic!("not fatal: {other:?}"),
         }
     }
@@ -193,23 +177,23 @@ mod tests {
     fn each_class_has_its_exit_code() {
         assert_eq!(
             exit_of(answered(401, "Unauthorized", "Unauthorized")),
-            exit::AUTH
+            Exit::Auth
         );
-        assert_eq!(exit_of(answered(403, "Forbidden", "no")), exit::AUTH);
+        assert_eq!(exit_of(answered(403, "Forbidden", "no")), Exit::Auth);
         assert_eq!(
             exit_of(answered(
                 409,
                 "Conflict",
                 "Apply failed with 1 conflict: conflict with \"x\" using v1: .data.k"
             )),
-            exit::CONFLICT
+            Exit::Conflict
         );
         assert_eq!(
             exit_of(answered(404, "NotFound", "namespaces \"ci\" not found")),
-            exit::REJECTED
+            Exit::Rejected
         );
-        assert_eq!(exit_of(answered(422, "Invalid", "bad key")), exit::REJECTED);
-        assert_eq!(exit_of(answered(410, "Expired", "too old")), exit::REJECTED);
+        assert_eq!(exit_of(answered(422, "Invalid", "bad key")), Exit::Rejected);
+        assert_eq!(exit_of(answered(410, "Expired", "too old")), Exit::Rejected);
         assert!(matches!(
             answered(409, "Conflict", "the object has been modified"),
             Attempt::Race
@@ -223,7 +207,7 @@ mod tests {
     #[test]
     fn configuration_errors_are_usage_errors() {
         let failure = load_failure(Error::NoConfiguration);
-        assert_eq!(failure.code, exit::USAGE);
+        assert_eq!(failure.exit, Exit::Usage);
         assert!(
             failure
                 .message
