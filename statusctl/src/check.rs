@@ -9,15 +9,13 @@
 //! `/status.json`, or `/status/NAME.json` with `--name NAME`. A URL with a path ending in
 //! `.json` is used as it is.
 
-use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Result;
 use chrono::Utc;
 use serde_json::json;
 use status_core::{MAX_DOCUMENT_BYTES, StatusDocument, SyncStatus};
 
-use crate::exit;
+use crate::exit::{Exit, Failure};
 
 /// Arguments of `statusctl get`.
 #[derive(Debug, clap::Args)]
@@ -185,28 +183,21 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-pub(crate) fn get(args: GetArgs) -> Result<ExitCode> {
+pub(crate) fn get(args: GetArgs) -> Result<Exit, Failure> {
     use std::io::Write;
-    match args.source.fetch() {
-        Ok(fetched) => {
-            let mut out = std::io::stdout().lock();
-            crate::report::quiet_broken_pipe(out.write_all(&fetched.body).and_then(|()| {
-                if fetched.body.ends_with(b"\n") {
-                    Ok(())
-                } else {
-                    out.write_all(b"\n")
-                }
-            }))?;
-            Ok(exit::code(exit::OK))
+    let fetched = args.source.fetch().map_err(Failure::usage)?;
+    let mut out = std::io::stdout().lock();
+    crate::report::quiet_broken_pipe(out.write_all(&fetched.body).and_then(|()| {
+        if fetched.body.ends_with(b"\n") {
+            Ok(())
+        } else {
+            out.write_all(b"\n")
         }
-        Err(message) => {
-            eprintln!("statusctl: error: {message}");
-            Ok(exit::code(exit::USAGE))
-        }
-    }
+    }))?;
+    Ok(Exit::Success)
 }
 
-pub(crate) fn check(args: CheckArgs) -> Result<ExitCode> {
+pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
     let fetched = match args.source.fetch() {
         Ok(fetched) => fetched,
         Err(message) => {
@@ -216,8 +207,7 @@ pub(crate) fn check(args: CheckArgs) -> Result<ExitCode> {
                     json!({"url": args.source.document_url(), "healthy": false, "readable": false, "error": message})
                 );
             }
-            eprintln!("statusctl: error: {message}");
-            return Ok(exit::code(exit::USAGE));
+            return Err(Failure::usage(message));
         }
     };
     let doc = &fetched.document;
@@ -285,7 +275,7 @@ pub(crate) fn check(args: CheckArgs) -> Result<ExitCode> {
             }
         }
     }
-    Ok(exit::code(if healthy { exit::OK } else { exit::FAILED }))
+    Ok(if healthy { Exit::Success } else { Exit::Failed })
 }
 
 /// Parses `500ms`, `30s`, `10m`, `2h`, `1d`, or plain seconds.

@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use anyhow::{Context, Result, bail};
+use crate::exit::Failure;
 
 /// One document's bytes and the name findings refer to it by.
 #[derive(Debug)]
@@ -21,26 +21,29 @@ const READ_LIMIT: u64 = status_core::MAX_DOCUMENT_BYTES as u64 * 16;
 /// Reads `arg`: `-` is standard input, anything else a file path.
 ///
 /// Errors name the path and say what is wrong (missing, a directory, unreadable).
-pub(crate) fn read(arg: &str) -> Result<Input> {
+pub(crate) fn read(arg: &str) -> Result<Input, Failure> {
     let mut bytes = Vec::new();
     if arg == "-" {
         std::io::stdin()
             .take(READ_LIMIT + 1)
             .read_to_end(&mut bytes)
-            .context("cannot read standard input")?;
+            .map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
         check_limit("standard input", &bytes)?;
         return Ok(Input {
             name: "<stdin>".to_owned(),
             bytes,
         });
     }
-    let meta = std::fs::metadata(arg).with_context(|| format!("cannot read {arg}"))?;
+    let cannot_read = |e: std::io::Error| Failure::usage(format!("cannot read {arg}: {e}"));
+    let meta = std::fs::metadata(arg).map_err(cannot_read)?;
     if meta.is_dir() {
-        bail!("cannot read {arg}: it is a directory, not a file");
+        return Err(Failure::usage(format!(
+            "cannot read {arg}: it is a directory, not a file"
+        )));
     }
     std::fs::File::open(arg)
         .and_then(|f| f.take(READ_LIMIT + 1).read_to_end(&mut bytes))
-        .with_context(|| format!("cannot read {arg}"))?;
+        .map_err(cannot_read)?;
     check_limit(arg, &bytes)?;
     Ok(Input {
         name: arg.to_owned(),
@@ -48,12 +51,12 @@ pub(crate) fn read(arg: &str) -> Result<Input> {
     })
 }
 
-fn check_limit(what: &str, bytes: &[u8]) -> Result<()> {
+fn check_limit(what: &str, bytes: &[u8]) -> Result<(), Failure> {
     if bytes.len() as u64 > READ_LIMIT {
-        bail!(
+        return Err(Failure::usage(format!(
             "cannot read {what}: it is larger than {} MiB, more than statusctl reads (a status document holds at most 1 MiB)",
             READ_LIMIT / (1024 * 1024)
-        );
+        )));
     }
     Ok(())
 }

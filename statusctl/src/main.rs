@@ -2,11 +2,14 @@
 //! status-server.
 //!
 //! Exit codes are part of the contract (see `docs/cli.md`): 0 success, 1 the document is invalid
-//! or the server is unhealthy, 2 usage or I/O error; `push` adds its own codes (see `push.rs`).
+//! or the server is unhealthy, 2 usage or I/O error; `push` adds its own (all in [`exit::Exit`]).
+//! Every subcommand returns its exit code or a [`Failure`]; `main` alone prints the failure and
+//! exits.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+mod exit;
 mod input;
 mod k8s_names;
 mod push;
@@ -17,6 +20,8 @@ mod validate;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use exit::{Exit, Failure};
 
 /// Validate, render and push GitOps status documents; check a running status-server.
 #[derive(Debug, Parser)]
@@ -42,31 +47,15 @@ enum Command {
     Check(check::CheckArgs),
 }
 
-/// Exit codes shared by every subcommand.
-pub(crate) mod exit {
-    use std::process::ExitCode;
-
-    /// Everything is fine.
-    pub(crate) const OK: u8 = 0;
-    /// The document is invalid, or the served status is unhealthy.
-    pub(crate) const FAILED: u8 = 1;
-    /// Bad usage, or a file, stdin or server that cannot be read.
-    pub(crate) const USAGE: u8 = 2;
-
-    pub(crate) fn code(code: u8) -> ExitCode {
-        ExitCode::from(code)
-    }
-}
-
 /// `statusctl schema`: the JSON Schema, indented (written, not `println!`ed: a closed pipe must
 /// not panic).
-fn schema() -> anyhow::Result<ExitCode> {
+fn schema() -> Result<Exit, Failure> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     report::quiet_broken_pipe(
         writeln!(out, "{:#}", status_core::json_schema()).and_then(|()| out.flush()),
     )?;
-    Ok(exit::code(exit::OK))
+    Ok(Exit::Success)
 }
 
 fn main() -> ExitCode {
@@ -75,11 +64,12 @@ fn main() -> ExitCode {
         Err(e) => {
             // clap exits 2 on usage errors and 0 for --help/--version; keep that, print its text.
             let _ = e.print();
-            return exit::code(if e.use_stderr() {
-                exit::USAGE
+            return if e.use_stderr() {
+                Exit::Usage
             } else {
-                exit::OK
-            });
+                Exit::Success
+            }
+            .into();
         }
     };
     let result = match cli.command {
@@ -90,11 +80,12 @@ fn main() -> ExitCode {
         Command::Get(args) => check::get(args),
         Command::Check(args) => check::check(args),
     };
+    // The one place that prints a failure and exits.
     match result {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("statusctl: error: {e:#}");
-            exit::code(exit::USAGE)
+        Ok(exit) => exit.into(),
+        Err(failure) => {
+            eprintln!("statusctl: error: {}", failure.message);
+            failure.exit.into()
         }
     }
 }

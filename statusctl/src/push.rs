@@ -9,52 +9,34 @@
 //!   apply carries the `resourceVersion` of that read, so a concurrent write in between makes
 //!   the API server answer 409 and the decision is taken again on fresh data. That is what makes
 //!   "eight pushes at once to one key: the newest wins" hold.
-//! - Errors are classified into exit codes a CI step can act on (see [`exit`]).
+//! - Errors are sorted by status-kube into classes, which `push/failure.rs` maps to exit codes
+//!   a CI step can act on (see [`Exit`]) and to advice.
 //!
-//! Kubernetes lives here and in `push/`, nowhere else in statusctl.
+//! statusctl reaches Kubernetes here only, and only through status-kube.
 
-mod cluster;
 mod failure;
 
-use std::process::ExitCode;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
-use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::{Api, Patch, PatchParams};
 use serde_json::json;
 use status_core::{Severity, StatusDocument};
+use status_kube::k8s_openapi::api::core::v1::ConfigMap;
+use status_kube::kube::api::{Api, Patch, PatchParams};
+use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
+use status_kube::{ClientOptions, Request, Verb};
 
-use crate::{exit as common, input, k8s_names, report};
-use failure::{Attempt, Failure};
-
-/// Exit codes of `statusctl push` (documented in docs/ci.md).
-pub(crate) mod exit {
-    /// Pushed (or, with `--dry-run`, the server accepted the dry run).
-    pub(crate) const PUSHED: u8 = 0;
-    /// The document is invalid: nothing was pushed.
-    pub(crate) const INVALID: u8 = 1;
-    /// Usage, configuration or I/O error (bad flags, unreadable file, no kubeconfig).
-    pub(crate) const USAGE: u8 = 2;
-    /// Refused: the stored document under the key is newer (`--force` overrides).
-    pub(crate) const REFUSED: u8 = 3;
-    /// The key is owned by another field manager (`--force` takes it over).
-    pub(crate) const CONFLICT: u8 = 4;
-    /// Authentication (401) or authorization (403) failed.
-    pub(crate) const AUTH: u8 = 5;
-    /// The API rejected the request: namespace not found, invalid (422: too large, bad key).
-    pub(crate) const REJECTED: u8 = 6;
-    /// The API server is unreachable, TLS verification failed, or retries/timeout ran out.
-    pub(crate) const UNAVAILABLE: u8 = 7;
-}
+use crate::exit::{Exit, Failure};
+use crate::{input, k8s_names, report};
+use failure::{Attempt, Target};
 
 /// The field manager of the empty apply that creates a missing ConfigMap. It never owns a
 /// field, so its applies never remove anything.
 const CREATE_MANAGER: &str = "statusctl-create";
 
-/// The ConfigMap the chart mounts as live status (`<fullname>-live` for the release name
-/// `gitops-status-server`).
-const DEFAULT_CONFIGMAP: &str = "gitops-status-server-live";
+/// The environment variable that overrides the service account directory: tests use a
+/// directory of their own.
+const SERVICE_ACCOUNT_DIR_VAR: &str = "STATUSCTL_SERVICEACCOUNT_DIR";
 
 /// Arguments of `statusctl push`.
 #[derive(Debug, clap::Args)]
@@ -71,19 +53,19 @@ pub(crate) struct Args {
     /// The kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the in-cluster
     /// service account).
     #[arg(long, value_name = "PATH")]
-    kubeconfig: Option<std::path::PathBuf>,
+    kubeconfig: Option<PathBuf>,
     /// The kubeconfig context (default: its current context).
     #[arg(long, value_name = "NAME")]
     context: Option<String>,
     /// The namespace (default: the context's, or the service account's).
-    #[arg(long, short = 'n', value_name = "NAME", value_parser = k8s_names::parse_namespace)]
+    #[arg(long, short = 'n', value_name = "NAME", value_parser = names::parse_namespace)]
     namespace: Option<String>,
     /// The ConfigMap to write.
-    #[arg(long, value_name = "NAME", default_value = DEFAULT_CONFIGMAP, value_parser = k8s_names::parse_configmap_name)]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_LIVE_CONFIGMAP, value_parser = names::parse_configmap_name)]
     configmap: String,
     /// The key of the ConfigMap to write; the server serves `status.json` at /status.json and
     /// any other `NAME.json` at /status/NAME.json (not keys starting with `.`).
-    #[arg(long, value_name = "KEY", default_value = "status.json", value_parser = k8s_names::parse_key)]
+    #[arg(long, value_name = "KEY", default_value = "status.json", value_parser = names::parse_key)]
     key: String,
     /// The server-side apply field manager (default: `statusctl:<key>`, one per key, so that
     /// pipelines pushing different keys never remove each other's).
@@ -113,7 +95,7 @@ struct Pushed {
     unchanged: bool,
 }
 
-pub(crate) fn run(args: Args) -> Result<ExitCode> {
+pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     if !k8s_names::is_served_key(&args.key) {
         // Pushed all the same (the key is valid), but nobody would ever see it.
         eprintln!(
@@ -133,23 +115,22 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             input.name,
             if errors == 1 { "" } else { "s" }
         );
-        return Ok(common::code(exit::INVALID));
+        return Ok(Exit::Failed);
     };
     // The stored value is the document exactly as given: the server serves it byte for byte.
-    let text = String::from_utf8(input.bytes).context("the document is not UTF-8")?;
+    let text = String::from_utf8(input.bytes)
+        .map_err(|e| Failure::usage(format!("the document is not UTF-8: {e}")))?;
 
-    // The default process-wide TLS provider of rustls, for kube's client.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
     let timeout = args.timeout;
     let outcome = runtime.block_on(async {
         match tokio::time::timeout(timeout, push(&args, &text, &document)).await {
             Ok(result) => result,
             Err(_) => Err(Failure::new(
-                exit::UNAVAILABLE,
+                Exit::Unavailable,
                 format!(
                     "gave up after --timeout {}: the API server did not answer in time; nothing is known to have been pushed",
                     crate::check::format_duration(timeout)
@@ -157,35 +138,28 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             )),
         }
     });
-    match outcome {
-        Ok(()) => Ok(common::code(exit::PUSHED)),
-        Err(failure) => {
-            eprintln!("statusctl: error: {}", failure.message);
-            Ok(common::code(failure.code))
-        }
-    }
+    outcome.map(|()| Exit::Success)
 }
 
 /// Loads the configuration, then pushes with bounded retries.
 async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), Failure> {
-    let target = cluster::load(
-        args.kubeconfig.as_deref(),
-        args.context.as_deref(),
-        args.timeout,
-    )
-    .await?;
-    let namespace = args
-        .namespace
-        .clone()
-        .unwrap_or_else(|| target.config.default_namespace.clone());
-    let server = target
-        .config
-        .cluster_url
-        .to_string()
-        .trim_end_matches('/')
-        .to_owned();
-    let client = kube::Client::try_from(target.config)
-        .map_err(|e| failure::classify(&e, &server).into_failure())?;
+    let mut options = ClientOptions::default();
+    options.kubeconfig = args.kubeconfig.clone();
+    options.context = args.context.clone();
+    options.service_account_dir = std::env::var_os(SERVICE_ACCOUNT_DIR_VAR).map(PathBuf::from);
+    options.timeout = Some(args.timeout);
+    let cluster = options.load().await.map_err(failure::load_failure)?;
+    let namespace = cluster.namespace(args.namespace.as_deref());
+    let server = cluster.server();
+    let client = cluster.client().map_err(|e| {
+        let target = Target {
+            server,
+            namespace: &namespace,
+            configmap: &args.configmap,
+            key: &args.key,
+        };
+        failure::attempt(e, &target).into_failure()
+    })?;
     let api: Api<ConfigMap> = Api::namespaced(client, &namespace);
     let manager = args
         .field_manager
@@ -196,7 +170,7 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
         api: &api,
         namespace: &namespace,
         manager: &manager,
-        server: &server,
+        server,
         created: std::cell::Cell::new(false),
     };
 
@@ -206,7 +180,7 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
     loop {
         match ctx.attempt(text, document).await {
             Ok(pushed) => {
-                checkedpushed(&ctx, &pushed, document);
+                print_pushed(&ctx, &pushed, document);
                 return Ok(());
             }
             Err(attempt @ (Attempt::Again | Attempt::Race)) => {
@@ -215,7 +189,7 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
                 races += 1;
                 if races > MAX_RACES {
                     return Err(Failure::new(
-                        exit::UNAVAILABLE,
+                        Exit::Unavailable,
                         format!(
                             "the ConfigMap {namespace}/{} kept changing under {MAX_RACES} attempts; nothing was pushed",
                             args.configmap
@@ -233,7 +207,7 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
                 transient += 1;
                 if transient > MAX_TRANSIENT {
                     return Err(Failure::new(
-                        exit::UNAVAILABLE,
+                        Exit::Unavailable,
                         format!("{why}; gave up after {} attempts", MAX_TRANSIENT + 1),
                     ));
                 }
@@ -272,7 +246,7 @@ impl Pusher<'_> {
             .api
             .get_opt(name)
             .await
-            .map_err(|e| self.explain(failure::classify(&e, self.server)))?;
+            .map_err(|e| self.fail(e, Verb::Get))?;
         let Some(current) = current else {
             if self.args.dry_run {
                 let configmap = self.apply(text, None).await?;
@@ -297,7 +271,7 @@ impl Pusher<'_> {
                     &Patch::Apply(&empty),
                 )
                 .await
-                .map_err(|e| self.explain(failure::classify(&e, self.server)))?;
+                .map_err(|e| self.fail(e, Verb::Patch))?;
             self.created.set(true);
             return Err(Attempt::Again);
         };
@@ -306,7 +280,7 @@ impl Pusher<'_> {
             match status_core::parse(stored.as_bytes()) {
                 Ok(old) if old.last_check > document.last_check && !self.args.force => {
                     return Err(Attempt::Fatal(Failure::new(
-                        exit::REFUSED,
+                        Exit::Refused,
                         format!(
                             "refusing to push: configmap {}/{name} key {key} holds a document with last_check {}, newer than this document's last_check {} (an older pipeline finishing after a newer one?); nothing was pushed. Use --force to push anyway",
                             self.namespace,
@@ -354,27 +328,28 @@ impl Pusher<'_> {
         self.api
             .patch(&self.args.configmap, &params, &Patch::Apply(&body))
             .await
-            .map_err(|e| self.explain(failure::classify(&e, self.server)))
+            .map_err(|e| self.fail(e, Verb::Patch))
     }
 
-    /// Adds what a CI log reader needs to act on a fatal failure.
-    fn explain(&self, attempt: Attempt) -> Attempt {
-        match attempt {
-            Attempt::Fatal(f) => Attempt::Fatal(failure::explain(
-                f,
-                &failure::Target {
-                    server: self.server,
-                    namespace: self.namespace,
-                    configmap: &self.args.configmap,
-                    key: &self.args.key,
-                },
-            )),
-            other => other,
-        }
+    /// What to do about a failed `verb` on the ConfigMap (status-kube sorts the error; the
+    /// policy of `push/failure.rs` decides).
+    fn fail(&self, error: status_kube::kube::Error, verb: Verb) -> Attempt {
+        let request = Request::of::<ConfigMap>(self.server, verb)
+            .in_namespace(self.namespace)
+            .named(&self.args.configmap);
+        let target = Target {
+            server: self.server,
+            namespace: self.namespace,
+            configmap: &self.args.configmap,
+            key: &self.args.key,
+        };
+        failure::attempt(status_kube::Error::from_kube(error, &request), &target)
     }
 }
 
-fn checkedpushed(ctx: &Pusher<'_>, pushed: &Pushed, document: &StatusDocument) {
+/// Prints what a successful push did: the summary line on stdout; with `--dry-run`, the
+/// ConfigMap the API server would store on stdout and the summary on stderr.
+fn print_pushed(ctx: &Pusher<'_>, pushed: &Pushed, document: &StatusDocument) {
     let version = pushed
         .configmap
         .metadata

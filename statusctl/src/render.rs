@@ -8,20 +8,17 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Map, Value, json};
 use status_core::{Finding, HealthStatus, NonEmptyString, StatusDocument, SyncStatus, Validator};
 
-use crate::exit;
+use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
+
+use crate::exit::{Exit, Failure};
 use crate::input;
-use crate::k8s_names;
 use crate::report;
 
-/// The ConfigMap `-o configmap` names by default: the chart's live ConfigMap, which `push` owns.
-const DEFAULT_NAME: &str = "gitops-status-server-live";
 /// The key `-o configmap` writes by default: the document the server serves at `/status.json`.
 const DEFAULT_KEY: &str = "status.json";
 
@@ -68,13 +65,13 @@ pub(crate) struct Args {
     #[arg(short = 'o', long, value_enum, default_value_t = Output::Json)]
     pub(crate) output: Output,
     /// The ConfigMap's name (-o configmap) [default: gitops-status-server-live]
-    #[arg(long, value_parser = k8s_names::parse_configmap_name)]
+    #[arg(long, value_parser = names::parse_configmap_name)]
     pub(crate) name: Option<String>,
     /// The ConfigMap's namespace (-o configmap); omitted from the manifest when not given.
-    #[arg(long, value_parser = k8s_names::parse_namespace)]
+    #[arg(long, value_parser = names::parse_namespace)]
     pub(crate) namespace: Option<String>,
     /// The ConfigMap key holding the document (-o configmap) [default: status.json]
-    #[arg(long, value_parser = k8s_names::parse_key)]
+    #[arg(long, value_parser = names::parse_key)]
     pub(crate) key: Option<String>,
     /// Write the result to PATH (atomically: a temporary file, then a rename) and print nothing.
     #[arg(long, value_name = "PATH")]
@@ -100,7 +97,7 @@ pub(crate) struct Rendered {
     pub(crate) warnings: Vec<Finding>,
 }
 
-pub(crate) fn run(args: Args) -> Result<ExitCode> {
+pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     if args.output == Output::Json {
         for (flag, given) in [
             ("--name", args.name.is_some()),
@@ -108,15 +105,15 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             ("--key", args.key.is_some()),
         ] {
             if given {
-                return Err(anyhow!(
+                return Err(Failure::usage(format!(
                     "{flag} applies to `-o configmap` only; add `-o configmap` or drop {flag}"
-                ));
+                )));
             }
         }
     }
     let listed = match &args.files_from {
         Some(arg) => {
-            let input = input::read(arg).context("--files-from")?;
+            let input = input::read(arg).map_err(|e| e.context("--files-from"))?;
             parse_file_list(&input.name, &input.bytes)?
         }
         None => Vec::new(),
@@ -132,7 +129,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
                 err,
                 "statusctl: error: the document built from the flags is invalid; nothing was written"
             )?;
-            return Ok(exit::code(exit::FAILED));
+            return Ok(Exit::Failed);
         }
     };
     {
@@ -144,7 +141,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
     let text = match args.output {
         Output::Json => rendered.json,
         Output::Configmap => configmap(
-            args.name.as_deref().unwrap_or(DEFAULT_NAME),
+            args.name.as_deref().unwrap_or(DEFAULT_LIVE_CONFIGMAP),
             args.namespace.as_deref(),
             args.key.as_deref().unwrap_or(DEFAULT_KEY),
             &rendered.json,
@@ -157,7 +154,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             report::quiet_broken_pipe(out.write_all(text.as_bytes()).and_then(|()| out.flush()))?;
         }
     }
-    Ok(exit::code(exit::OK))
+    Ok(Exit::Success)
 }
 
 /// Builds the document from `args` plus the files read from `--files-from`, at `now`.
@@ -212,16 +209,16 @@ pub(crate) fn build(
 }
 
 /// The file names in a `--files-from` input: one per line, blank lines skipped, `\r\n` accepted.
-pub(crate) fn parse_file_list(name: &str, bytes: &[u8]) -> Result<Vec<String>> {
+pub(crate) fn parse_file_list(name: &str, bytes: &[u8]) -> Result<Vec<String>, Failure> {
     let mut files = Vec::new();
     for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let line = std::str::from_utf8(line).map_err(|e| {
-            anyhow!(
+            Failure::usage(format!(
                 "--files-from {name}: line {} is not UTF-8 (byte {} of the line); file names must be UTF-8",
                 i + 1,
                 e.valid_up_to() + 1
-            )
+            ))
         })?;
         if !line.trim().is_empty() {
             files.push(line.to_owned());
@@ -266,7 +263,7 @@ pub(crate) fn configmap(
     namespace: Option<&str>,
     key: &str,
     json: &str,
-) -> Result<String> {
+) -> Result<String, Failure> {
     let mut metadata = Map::new();
     metadata.insert("name".to_owned(), Value::from(name));
     if let Some(namespace) = namespace {
@@ -280,15 +277,16 @@ pub(crate) fn configmap(
         "kind": "ConfigMap",
         "metadata": metadata,
     });
-    serde_yaml::to_string(&manifest).context("cannot write the ConfigMap as YAML")
+    serde_yaml::to_string(&manifest)
+        .map_err(|e| Failure::usage(format!("cannot write the ConfigMap as YAML: {e}")))
 }
 
 /// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
 /// reader (the PostSync Job's main container, say) sees the old file or the whole new one.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| anyhow!("--output-file {}: not a file path", path.display()))?;
+fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
+    let file_name = path.file_name().ok_or_else(|| {
+        Failure::usage(format!("--output-file {}: not a file path", path.display()))
+    })?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -311,7 +309,12 @@ fn write_atomically(path: &Path, text: &str) -> Result<()> {
         // Best effort: the temporary file is ours and useless now.
         let _ = fs::remove_file(&tmp);
     }
-    result.with_context(|| format!("cannot write --output-file {}", path.display()))
+    result.map_err(|e| {
+        Failure::usage(format!(
+            "cannot write --output-file {}: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn parse_sync_status(s: &str) -> Result<SyncStatus, String> {
@@ -369,7 +372,23 @@ mod tests {
         let files = parse_file_list("x", b"a.yaml\r\n\r\n  \nb c.yaml\nlast").unwrap();
         assert_eq!(files, ["a.yaml", "b c.yaml", "last"]);
         let err = parse_file_list("list.txt", b"ok\nbad\xff\n").unwrap_err();
-        assert!(err.to_string().contains("line 2 is not UTF-8"), "{err}");
+        assert!(err.message.contains("line 2 is not UTF-8"), "{err:?}");
+    }
+
+    #[test]
+    fn the_name_help_shows_the_default_configmap() {
+        // The help text cannot name the constant, so this keeps the two the same.
+        let command = <Args as clap::Args>::augment_args(clap::Command::new("render"));
+        let help = command
+            .get_arguments()
+            .find(|arg| arg.get_id() == "name")
+            .and_then(|arg| arg.get_help())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        assert!(
+            help.ends_with(&format!("[default: {DEFAULT_LIVE_CONFIGMAP}]")),
+            "{help}"
+        );
     }
 
     #[test]

@@ -5,11 +5,8 @@
 //! usage is wrong), else 1 when any document fails, else 0.
 
 use std::io::Write;
-use std::process::ExitCode;
 
-use anyhow::{Result, bail};
-
-use crate::exit;
+use crate::exit::{Exit, Failure};
 use crate::input;
 use crate::report::{self, Checked, Format, Tally};
 
@@ -27,9 +24,11 @@ pub(crate) struct Args {
     format: Format,
 }
 
-pub(crate) fn run(args: Args) -> Result<ExitCode> {
+pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     if args.files.iter().filter(|f| *f == "-").count() > 1 {
-        bail!("`-` (standard input) is given more than once; it can be read only once");
+        return Err(Failure::usage(
+            "`-` (standard input) is given more than once; it can be read only once",
+        ));
     }
     let checked: Vec<Checked> = args
         .files
@@ -45,7 +44,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
                 } else {
                     arg.clone()
                 },
-                outcome: Err(format!("{e:#}")),
+                outcome: Err(e.message),
             },
         })
         .collect();
@@ -65,11 +64,12 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
     )?;
 
     let tally = Tally::of(&checked, args.strict);
-    Ok(exit::code(if tally.unreadable > 0 {
-        exit::USAGE
+    // Every input was reported above: an unreadable one is a verdict here, not a failure.
+    Ok(if tally.unreadable > 0 {
+        Exit::Usage
     } else if tally.invalid > 0 {
-        exit::FAILED
+        Exit::Failed
     } else {
-        exit::OK
-    }))
+        Exit::Success
+    })
 }

@@ -1,25 +1,10 @@
-//! What went wrong talking to the API server, classified for retrying and for exit codes, and
-//! worded for the person reading a CI log: what failed, and what to change.
+//! `push`'s policy for what went wrong talking to the API server: which of status-kube's
+//! error classes are retried, which exit code each of the others gives, and the advice a CI log
+//! reader needs to act on it (what failed, and what to change).
 
-use kube::Error;
+use status_kube::{Error, report};
 
-use super::exit;
-
-/// A failure that ends `statusctl push`: its exit code and message.
-#[derive(Debug)]
-pub(crate) struct Failure {
-    pub(crate) code: u8,
-    pub(crate) message: String,
-}
-
-impl Failure {
-    pub(crate) fn new(code: u8, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
-    }
-}
+use crate::exit::{Exit, Failure};
 
 /// The outcome of one failed attempt: what the retry loop does next.
 #[derive(Debug)]
@@ -39,17 +24,11 @@ impl Attempt {
     pub(crate) fn into_failure(self) -> Failure {
         match self {
             Attempt::Fatal(f) => f,
-            Attempt::Transient(why) => Failure::new(exit::UNAVAILABLE, why),
+            Attempt::Transient(why) => Failure::new(Exit::Unavailable, why),
             Attempt::Again | Attempt::Race => {
-                Failure::new(exit::UNAVAILABLE, "the ConfigMap kept changing")
+                Failure::new(Exit::Unavailable, "the ConfigMap kept changing")
             }
         }
-    }
-}
-
-impl From<Attempt> for Failure {
-    fn from(attempt: Attempt) -> Self {
-        attempt.into_failure()
     }
 }
 
@@ -61,109 +40,182 @@ pub(crate) struct Target<'a> {
     pub(crate) key: &'a str,
 }
 
-/// The text of an error and all its sources, for matching and for messages.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        let next = e.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = e.source();
-    }
-    text
-}
-
-/// Sorts a kube error into what to do next. Messages from the API server are its own `Status`
-/// messages; [`explain`] adds the advice for fatal ones.
-pub(crate) fn classify(error: &Error, server: &str) -> Attempt {
-    match error {
-        Error::Api(status) => {
-            let detail = format!("{} ({} {})", status.message, status.code, status.reason);
-            match status.code {
-                409 if status.message.starts_with("Apply failed") => {
-                    Attempt::Fatal(Failure::new(exit::CONFLICT, detail))
-                }
-                409 => Attempt::Race,
-                401 | 403 => Attempt::Fatal(Failure::new(exit::AUTH, detail)),
-                429 | 500 | 502 | 503 | 504 => Attempt::Transient(format!(
-                    "the API server at {server} answered {} {}: {}",
-                    status.code, status.reason, status.message
-                )),
-                _ => Attempt::Fatal(Failure::new(exit::REJECTED, detail)),
-            }
-        }
-        other => {
-            let text = chain(other);
-            let lower = text.to_lowercase();
-            if lower.contains("certificate") || lower.contains("tls") && lower.contains("handshake")
-            {
-                Attempt::Fatal(Failure::new(
-                    exit::UNAVAILABLE,
-                    format!(
-                        "cannot verify the TLS certificate of the API server at {server}: {text}. Check the cluster's certificate-authority(-data) in the kubeconfig, or ca.crt of the service account"
-                    ),
-                ))
-            } else if lower.contains("bearer token") {
-                // Never the token itself: kube's message does not include it either.
-                Attempt::Fatal(Failure::new(
-                    exit::AUTH,
-                    format!(
-                        "cannot send the credentials to {server}: {text} (a token must be one line with no trailing newline or other control characters)"
-                    ),
-                ))
-            } else if matches!(other, Error::Auth(_) | Error::InferKubeconfig(_)) {
-                Attempt::Fatal(Failure::new(
-                    exit::USAGE,
-                    format!("cannot load the credentials: {text}"),
-                ))
-            } else {
-                Attempt::Transient(format!("cannot reach the API server at {server}: {text}"))
-            }
-        }
+/// What to do about `error`: retry, read again, or stop with an exit code and advice.
+pub(crate) fn attempt(error: Error, target: &Target<'_>) -> Attempt {
+    if error.is_outdated() {
+        Attempt::Race
+    } else if error.is_transient() {
+        Attempt::Transient(report(&error))
+    } else {
+        Attempt::Fatal(fatal(error, target))
     }
 }
 
-/// Adds the advice a CI log reader needs to a fatal failure.
-pub(crate) fn explain(failure: Failure, target: &Target<'_>) -> Failure {
+/// The exit code of a configuration that cannot be loaded, and statusctl's words for it.
+pub(crate) fn load_failure(error: Error) -> Failure {
+    let message = match error {
+        Error::NoConfiguration => "no Kubernetes configuration: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account (KUBERNETES_SERVICE_HOST is not set)".to_owned(),
+        Error::ContextWithoutKubeconfig { .. } => "--context needs a kubeconfig, but none was found and statusctl runs in a cluster with its service account".to_owned(),
+        other => report(&other),
+    };
+    Failure::usage(message)
+}
+
+/// `message (code reason)`: how the API server's refusals are quoted.
+fn detail(error: &Error) -> String {
+    match error.status() {
+        Some(status) => format!("{} ({} {})", status.message, status.code, status.reason),
+        None => report(error),
+    }
+}
+
+/// The exit code and advice for an error retrying cannot help.
+fn fatal(error: Error, target: &Target<'_>) -> Failure {
     let Target {
         server,
         namespace,
         configmap,
         key,
     } = target;
-    let message = &failure.message;
-    let advice = match failure.code {
-        exit::AUTH if message.contains("(401 ") => format!(
-            "the API server at {server} does not accept the credentials (401 Unauthorized): the token is missing, expired or revoked. Check the kubeconfig user (or the service account token) that statusctl uses"
-        ),
-        exit::AUTH => format!(
-            "not allowed: {message}.\nThe identity pushing needs a Role in namespace {namespace:?} with this rule, bound to it (the chart's push Role, push.rbac.create=true):\n  - apiGroups: [\"\"]\n    resources: [\"configmaps\"]\n    resourceNames: [\"{configmap}\"]\n    verbs: [\"get\", \"create\", \"patch\"]"
-        ),
-        exit::CONFLICT => {
-            let manager = message
-                .split("conflict with \"")
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .unwrap_or("another field manager");
+    let detail = detail(&error);
+    match &error {
+        Error::Unauthorized { .. } => Failure::new(
+            Exit::Auth,
             format!(
-                "key {key} of configmap {namespace}/{configmap} is owned by the field manager \"{manager}\" (another tool or pipeline wrote it): {message}.\nPush to another --key, or take the key over with --force"
+                "the API server at {server} does not accept the credentials (401 Unauthorized): the token is missing, expired or revoked. Check the kubeconfig user (or the service account token) that statusctl uses"
+            ),
+        ),
+        Error::Forbidden { .. } => Failure::new(
+            Exit::Auth,
+            format!(
+                "not allowed: {detail}.\nThe identity pushing needs a Role in namespace {namespace:?} with this rule, bound to it (the chart's push Role, push.rbac.create=true):\n  - apiGroups: [\"\"]\n    resources: [\"configmaps\"]\n    resourceNames: [\"{configmap}\"]\n    verbs: [\"get\", \"create\", \"patch\"]"
+            ),
+        ),
+        // Kube does not put the token in this error; the advice says what is wrong with it.
+        Error::InvalidToken { .. } => Failure::new(
+            Exit::Auth,
+            format!(
+                "{} (a token must be one line with no trailing newline or other control characters)",
+                report(&error)
+            ),
+        ),
+        Error::ApplyConflict { managers, .. } => {
+            let manager = managers
+                .first()
+                .map_or("another field manager", String::as_str);
+            Failure::new(
+                Exit::Conflict,
+                format!(
+                    "key {key} of configmap {namespace}/{configmap} is owned by the field manager \"{manager}\" (another tool or pipeline wrote it): {detail}.\nPush to another --key, or take the key over with --force"
+                ),
             )
         }
-        exit::REJECTED if message.contains("namespaces \"") && message.contains("not found") => {
+        Error::NamespaceNotFound {
+            namespace: missing, ..
+        } => Failure::new(
+            Exit::Rejected,
             format!(
-                "namespace {namespace:?} does not exist on {server}: the API server answered {message}. Create the namespace, or pass the right --namespace"
-            )
-        }
-        exit::REJECTED if message.contains("Too long") => format!(
-            "the API server rejected configmap {namespace}/{configmap}: {message}.\nA ConfigMap holds at most 1 MiB (1048576 bytes) of data in all its keys together; push a smaller document, or move other keys to another ConfigMap"
+                "namespace {missing:?} does not exist on {server}: the API server answered {detail}. Create the namespace, or pass the right --namespace"
+            ),
         ),
-        exit::REJECTED => format!(
-            "the API server rejected the write to configmap {namespace}/{configmap} key {key}: {message}"
+        Error::TooLarge { .. } => Failure::new(
+            Exit::Rejected,
+            format!(
+                "the API server rejected configmap {namespace}/{configmap}: {detail}.\nA ConfigMap holds at most 1 MiB (1048576 bytes) of data in all its keys together; push a smaller document, or move other keys to another ConfigMap"
+            ),
         ),
-        _ => return failure,
+        Error::NotFound { .. }
+        | Error::Expired { .. }
+        | Error::Invalid { .. }
+        | Error::Rejected { .. } => Failure::new(
+            Exit::Rejected,
+            format!(
+                "the API server rejected the write to configmap {namespace}/{configmap} key {key}: {detail}"
+            ),
+        ),
+        Error::Tls { .. } => Failure::new(
+            Exit::Unavailable,
+            format!(
+                "{}. Check the cluster's certificate-authority(-data) in the kubeconfig, or ca.crt of the service account",
+                report(&error)
+            ),
+        ),
+        // Anything else is about the configuration, the credentials or the request statusctl
+        // built: nothing the API server said, and fixed by changing the invocation.
+        _ => load_failure(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use status_kube::kube::core::Status;
+    use status_kube::{Request, Verb};
+
+    use super::*;
+
+    const TARGET: Target<'static> = Target {
+        server: "https://10.0.0.1:6443",
+        namespace: "monitoring",
+        configmap: "gitops-status-server-live",
+        key: "status.json",
     };
-    Failure::new(failure.code, advice)
+
+    fn answered(code: u16, reason: &str, message: &str) -> Attempt {
+        let request = Request::new(TARGET.server, Verb::Patch, "", "configmaps");
+        let status = Status::failure(message, reason).with_code(code).boxed();
+        attempt(Error::from_status(status, &request), &TARGET)
+    }
+
+    fn exit_of(attempt: Attempt) -> Exit {
+        match attempt {
+            Attempt::Fatal(failure) => failure.exit,
+            other => panic!("not fatal: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_class_has_its_exit_code() {
+        assert_eq!(
+            exit_of(answered(401, "Unauthorized", "Unauthorized")),
+            Exit::Auth
+        );
+        assert_eq!(exit_of(answered(403, "Forbidden", "no")), Exit::Auth);
+        assert_eq!(
+            exit_of(answered(
+                409,
+                "Conflict",
+                "Apply failed with 1 conflict: conflict with \"x\" using v1: .data.k"
+            )),
+            Exit::Conflict
+        );
+        assert_eq!(
+            exit_of(answered(404, "NotFound", "namespaces \"ci\" not found")),
+            Exit::Rejected
+        );
+        assert_eq!(exit_of(answered(422, "Invalid", "bad key")), Exit::Rejected);
+        assert_eq!(exit_of(answered(410, "Expired", "too old")), Exit::Rejected);
+        assert!(matches!(
+            answered(409, "Conflict", "the object has been modified"),
+            Attempt::Race
+        ));
+        assert!(matches!(
+            answered(503, "ServiceUnavailable", "later"),
+            Attempt::Transient(_)
+        ));
+    }
+
+    #[test]
+    fn configuration_errors_are_usage_errors() {
+        let failure = load_failure(Error::NoConfiguration);
+        assert_eq!(failure.exit, Exit::Usage);
+        assert!(
+            failure
+                .message
+                .starts_with("no Kubernetes configuration: pass --kubeconfig")
+        );
+        let failure = load_failure(Error::ContextWithoutKubeconfig {
+            context: "ops".to_owned(),
+        });
+        assert!(failure.message.starts_with("--context needs a kubeconfig"));
+    }
 }

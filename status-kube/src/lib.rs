@@ -1,0 +1,48 @@
+//! The one way into the Kubernetes API for gitops-status: `statusctl push` today, and
+//! status-server's ConfigMap and Argo CD Application sources next.
+//!
+//! - [`ClientOptions`] loads a [`Cluster`] the way kubectl finds one (a kubeconfig with a
+//!   context, else the in-cluster service account), and [`Cluster::namespace`] is the rule for
+//!   the namespace to work in.
+//! - [`names`] holds the API server's rules for ConfigMap names, namespaces and keys, as clap
+//!   value parsers, and the name of the chart's live ConfigMap.
+//! - [`Error`] sorts what went wrong into the classes a caller acts on (fix the configuration,
+//!   the credentials or a Role; read again; retry later), naming the [`Request`] that failed.
+//!
+//! What a caller does about each class (retry how often, exit with which code, print which
+//! advice) is its own policy, not this crate's.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), status_kube::Error> {
+//! use status_kube::k8s_openapi::api::core::v1::ConfigMap;
+//! use status_kube::kube::Api;
+//! use status_kube::{ClientOptions, Error, Request, Verb, names};
+//!
+//! let cluster = ClientOptions::default().load().await?;
+//! let namespace = cluster.namespace(None);
+//! let api: Api<ConfigMap> = Api::namespaced(cluster.client()?, &namespace);
+//! let request = Request::of::<ConfigMap>(cluster.server(), Verb::Get)
+//!     .in_namespace(&namespace)
+//!     .named(names::DEFAULT_LIVE_CONFIGMAP);
+//! let live = api
+//!     .get_opt(names::DEFAULT_LIVE_CONFIGMAP)
+//!     .await
+//!     .map_err(|e| Error::from_kube(e, &request))?;
+//! # let _ = live;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! kube and k8s-openapi are re-exported: use these, so that types match.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod classify;
+mod cluster;
+mod error;
+pub mod names;
+
+pub use cluster::{ClientOptions, Cluster, DEFAULT_NAMESPACE, Origin, SERVICE_ACCOUNT_DIR};
+pub use error::{Error, Request, Verb, report};
+pub use k8s_openapi;
+pub use kube;
