@@ -1,4 +1,5 @@
-//! A fake Kubernetes API server, faithful enough that the real kubectl drives it.
+//! A fake Kubernetes API server, faithful enough that the real kubectl drives it; and [`tools`],
+//! which finds the real kubectl and Helm binaries every test of the workspace uses.
 //!
 //! No kube-apiserver can run where this project is tested, so statusctl's, status-server's and
 //! xtask's tests (and the push benchmark) run against this. It is test support: nothing in the
@@ -36,29 +37,54 @@
 //! accept), aggregated discovery, and admission or defaulting beyond what is listed above.
 //!
 //! ```no_run
+//! # #[cfg(feature = "server")] {
 //! let server = fake_apiserver::FakeApiServer::start(fake_apiserver::Config::default())?;
 //! let kubeconfig = server.kubeconfig(fake_apiserver::ADMIN_TOKEN, "default");
-//! # let _ = kubeconfig;
-//! # Ok::<(), anyhow::Error>(())
+//! let kubectl = fake_apiserver::tools::kubectl();
+//! # let _ = (kubeconfig, kubectl);
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The server needs the default `server` feature; without it (as `cargo xtask` uses the crate)
+//! only [`tools`] is built, which has no dependencies.
 
+pub mod tools;
+
+#[cfg(feature = "server")]
 mod config;
+#[cfg(feature = "server")]
 mod discovery;
+#[cfg(feature = "server")]
 mod http;
+#[cfg(feature = "server")]
 mod openapi;
+#[cfg(feature = "server")]
 mod ownership;
+#[cfg(feature = "server")]
 mod proto;
+#[cfg(feature = "server")]
 mod resources;
+#[cfg(feature = "server")]
 mod server;
+#[cfg(feature = "server")]
 mod status;
+#[cfg(feature = "server")]
 mod store;
+#[cfg(feature = "server")]
 mod tls;
+#[cfg(feature = "server")]
 mod writes;
 
+#[cfg(feature = "server")]
 pub use config::{ADMIN_TOKEN, Config, Rule, User};
+#[cfg(feature = "server")]
 pub use resources::MAX_CONFIGMAP_BYTES;
+#[cfg(feature = "server")]
 pub use server::{FakeApiServer, Request};
+#[cfg(feature = "server")]
 pub use status::ApiError;
 
 /// The fault "code" for [`FakeApiServer::fail_next`] that drops the connection mid-response.
+#[cfg(feature = "server")]
 pub const DROP_CONNECTION: u16 = http::DROP_CONNECTION;
