@@ -1,9 +1,9 @@
 //! A fake Kubernetes API server, faithful enough that the real kubectl drives it; and [`tools`],
 //! which finds the real kubectl and Helm binaries every test of the workspace uses.
 //!
-//! No kube-apiserver can run where this project is tested, so statusctl's, status-server's and
-//! xtask's tests (and the push benchmark) run against this. It is test support: nothing in the
-//! `src/` of a shipped crate depends on it, and it is never published.
+//! No kube-apiserver can run where this project is tested, so statusctl's and xtask's tests
+//! (soon status-server's too) and the push benchmark run against this. It is test support:
+//! nothing in the `src/` of a shipped crate depends on it, and it is never published.
 //!
 //! # What it serves
 //!
@@ -32,9 +32,10 @@
 //!
 //! # What it does not serve
 //!
-//! Watches (`?watch=true` is a plain 405), label and field selectors, other resources than the
-//! registry's, subresources, namespace creation, protobuf responses (clients get JSON, which they
-//! accept), aggregated discovery, and admission or defaulting beyond what is listed above.
+//! Watches (`?watch=true` is a plain 405), label and field selectors (ignored: a list has every
+//! object), other resources than the registry's, subresources, namespace creation, protobuf
+//! responses (clients get JSON, which they accept), aggregated discovery, and admission or
+//! defaulting beyond what is listed above.
 //!
 //! ```no_run
 //! # #[cfg(feature = "server")] {

@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use crate::status::ApiError;
+use crate::store::now;
 
 /// A field path that can be owned, such as `["data", "status.json"]` or `["immutable"]`.
 pub(crate) type FieldPath = Vec<String>;
@@ -119,10 +120,6 @@ fn remove_at(obj: &mut Value, path: &[String]) {
 /// `.data.status.json`, as field paths appear in conflict messages.
 fn display_path(path: &[String]) -> String {
     path.iter().map(|p| format!(".{p}")).collect()
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Ownership after an update operation (create, replace, patch) from `old` to `new`: the
