@@ -28,16 +28,12 @@ pub(crate) fn run() -> Result<()> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(15)
         .max(3);
-    let kubectl = match std::env::var_os("GITOPS_STATUS_TOOLS") {
-        Some(dir) => PathBuf::from(dir).join("kubectl"),
-        None => crate::tools::install()?.join("kubectl"),
-    };
-    if !kubectl.is_file() {
-        bail!(
-            "kubectl not found at {}: run `cargo xtask tools`",
-            kubectl.display()
-        );
+    // Installs the tools unless a directory of them is named, then finds kubectl where every
+    // test finds it.
+    if std::env::var_os(fake_apiserver::tools::TOOLS_ENV).is_none() {
+        crate::tools::install()?;
     }
+    let kubectl = fake_apiserver::tools::find("kubectl")?;
     run_cmd(cargo().args([
         "build",
         "--release",

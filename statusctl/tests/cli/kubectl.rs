@@ -3,7 +3,8 @@
 
 use std::process::Command;
 
-use crate::process::kubectl;
+use fake_apiserver::tools::kubectl;
+
 use crate::support::{run, statusctl};
 
 /// Renders with `flags`, then makes the ConfigMap both ways and compares the parsed objects.

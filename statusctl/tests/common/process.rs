@@ -1,8 +1,8 @@
-//! What both statusctl test binaries (`cli`, `kube`) need to run real programs: the official
-//! kubectl, and a run's exit code and output as snapshot-friendly text. Included by each with
-//! `#[path = "../common/process.rs"] mod process;`.
+//! What both statusctl test binaries (`cli`, `kube`) need to run real programs: a run's exit
+//! code and output as snapshot-friendly text. Included by each with
+//! `#[path = "../common/process.rs"] mod process;`. (The official kubectl is found by
+//! `fake_apiserver::tools`, as for every test of the workspace.)
 
-use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
@@ -42,19 +42,4 @@ pub(crate) fn run(cmd: &mut Command) -> Run {
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr,
     }
-}
-
-/// The official kubectl that `cargo xtask tools` installs (never the `kubectl` on PATH, which
-/// may be a wrapper). A missing tool fails the test: it must not pass without checking.
-pub(crate) fn kubectl() -> PathBuf {
-    let path = match std::env::var_os("GITOPS_STATUS_TOOLS") {
-        Some(dir) => PathBuf::from(dir).join("kubectl"),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tools/bin/kubectl"),
-    };
-    assert!(
-        path.is_file(),
-        "kubectl not found at {}: run `cargo xtask tools` (or set GITOPS_STATUS_TOOLS)",
-        path.display()
-    );
-    path
 }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use fake_apiserver::tools::kubectl;
 use fake_apiserver::{ADMIN_TOKEN, Config, FakeApiServer};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -117,7 +118,7 @@ pub(crate) fn doc(repo: &str, last_check: &str) -> String {
     )
 }
 
-pub(crate) use crate::process::{kubectl, run};
+pub(crate) use crate::process::run;
 
 /// Snapshot settings: ports, temporary paths and times become placeholders.
 pub(crate) fn settings() -> insta::Settings {

@@ -18,20 +18,9 @@ pub(crate) fn chart_dir() -> PathBuf {
     root().join("charts/gitops-status-server")
 }
 
-/// A test tool: `$GITOPS_STATUS_TOOLS/<name>`, else `<root>/target/tools/bin/<name>`. Missing
-/// tools fail the test (never a silent pass).
-pub(crate) fn tool(name: &str) -> PathBuf {
-    let dir = std::env::var_os("GITOPS_STATUS_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/tools/bin"));
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} not found: run `cargo xtask tools` (or set GITOPS_STATUS_TOOLS)",
-        path.display()
-    );
-    path
-}
+/// A test tool (`kubernetes-validate`), found where every test finds it; missing tools fail the
+/// test (never a silent pass).
+pub(crate) use fake_apiserver::tools::tool;
 
 /// The two Helm major versions the chart supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +33,10 @@ pub(crate) const HELMS: [Helm; 2] = [Helm::V3, Helm::V4];
 
 impl Helm {
     pub(crate) fn bin(self) -> PathBuf {
-        tool(self.name())
+        match self {
+            Helm::V3 => fake_apiserver::tools::helm3(),
+            Helm::V4 => fake_apiserver::tools::helm4(),
+        }
     }
 
     pub(crate) fn name(self) -> &'static str {

@@ -1,24 +1,25 @@
-//! Just enough of Kubernetes' protobuf encoding to read a ConfigMap: kubectl's typed commands
-//! (`kubectl create configmap NAME --from-literal=...` without `--dry-run`) send
-//! `application/vnd.kubernetes.protobuf`. The body is the magic `k8s\0`, then a
-//! `runtime.Unknown` whose `raw` field holds the `v1.ConfigMap` message. Responses are JSON,
-//! which kubectl also accepts.
+//! Just enough of Kubernetes' protobuf encoding to read the objects kubectl's typed commands
+//! send that way (`kubectl create configmap NAME --from-literal=...` without `--dry-run` sends
+//! `application/vnd.kubernetes.protobuf`): the envelope, the wire format, `ObjectMeta` and map
+//! entries. Each kind's own message is decoded by its registry entry. The body is the magic
+//! `k8s\0`, then a `runtime.Unknown` whose `raw` field holds the object's message. Responses are
+//! JSON, which kubectl also accepts.
 
 use serde_json::{Map, Value, json};
 
-/// Decodes a protobuf-encoded ConfigMap into its JSON form.
-pub(crate) fn configmap(body: &[u8]) -> Result<Value, String> {
+/// The object message inside a protobuf body, checking that the envelope says it is a `kind`.
+pub(crate) fn envelope<'a>(body: &'a [u8], kind: &str) -> Result<&'a [u8], String> {
     let rest = body
         .strip_prefix(b"k8s\0")
         .ok_or("not a Kubernetes protobuf message (no k8s\\0 prefix)")?;
     let mut raw = None;
-    let mut kind = None;
+    let mut sent = None;
     for field in Fields(rest) {
         match field? {
             (1, Wire::Bytes(type_meta)) => {
                 for f in Fields(type_meta) {
                     if let (2, Wire::Bytes(k)) = f? {
-                        kind = Some(String::from_utf8_lossy(k).into_owned());
+                        sent = Some(String::from_utf8_lossy(k).into_owned());
                     }
                 }
             }
@@ -26,50 +27,22 @@ pub(crate) fn configmap(body: &[u8]) -> Result<Value, String> {
             _ => {}
         }
     }
-    if kind.as_deref().is_some_and(|k| k != "ConfigMap") {
-        return Err(format!(
-            "expected a ConfigMap, got {}",
-            kind.unwrap_or_default()
-        ));
+    if let Some(sent) = sent.filter(|k| k != kind) {
+        return Err(format!("expected a {kind}, got {sent}"));
     }
-    let raw = raw.ok_or("the protobuf envelope has no object")?;
-    let mut cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}});
-    for field in Fields(raw) {
-        match field? {
-            (1, Wire::Bytes(meta)) => cm["metadata"] = object_meta(meta)?,
-            (2, Wire::Bytes(entry)) => {
-                let (k, v) = map_entry(entry)?;
-                insert(
-                    &mut cm,
-                    "data",
-                    k,
-                    Value::String(String::from_utf8_lossy(&v).into_owned()),
-                );
-            }
-            (3, Wire::Bytes(entry)) => {
-                let (k, v) = map_entry(entry)?;
-                insert(
-                    &mut cm,
-                    "binaryData",
-                    k,
-                    Value::String(crate::tls::base64(&v)),
-                );
-            }
-            (4, Wire::Varint(b)) => cm["immutable"] = Value::Bool(b != 0),
-            _ => {}
-        }
-    }
-    Ok(cm)
+    raw.ok_or_else(|| "the protobuf envelope has no object".to_owned())
 }
 
-fn insert(obj: &mut Value, section: &str, key: String, value: Value) {
+/// Sets `obj[section][key]`, creating the map.
+pub(crate) fn insert(obj: &mut Value, section: &str, key: String, value: Value) {
     if !obj[section].is_object() {
         obj[section] = Value::Object(Map::new());
     }
     obj[section][key] = value;
 }
 
-fn object_meta(bytes: &[u8]) -> Result<Value, String> {
+/// `metadata` (`ObjectMeta`): the fields a client sets.
+pub(crate) fn object_meta(bytes: &[u8]) -> Result<Value, String> {
     let mut meta = json!({});
     for field in Fields(bytes) {
         let text = |b: &[u8]| Value::String(String::from_utf8_lossy(b).into_owned());
@@ -93,7 +66,7 @@ fn object_meta(bytes: &[u8]) -> Result<Value, String> {
 }
 
 /// A map entry message: key (1) and value (2).
-fn map_entry(bytes: &[u8]) -> Result<(String, Vec<u8>), String> {
+pub(crate) fn map_entry(bytes: &[u8]) -> Result<(String, Vec<u8>), String> {
     let (mut key, mut value) = (String::new(), Vec::new());
     for field in Fields(bytes) {
         match field? {
@@ -106,14 +79,14 @@ fn map_entry(bytes: &[u8]) -> Result<(String, Vec<u8>), String> {
 }
 
 /// One field's value, by wire type.
-enum Wire<'a> {
+pub(crate) enum Wire<'a> {
     Varint(u64),
     Bytes(&'a [u8]),
     Fixed,
 }
 
 /// Iterates over the fields of a message: `(field number, value)`.
-struct Fields<'a>(&'a [u8]);
+pub(crate) struct Fields<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Iterator for Fields<'a> {
     type Item = Result<(u64, Wire<'a>), String>;
@@ -168,36 +141,5 @@ impl<'a> Fields<'a> {
             other => return Err(format!("unsupported wire type {other}")),
         };
         Ok((key >> 3, value))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn field(number: u64, bytes: &[u8]) -> Vec<u8> {
-        let mut out = vec![
-            u8::try_from((number << 3) | 2).unwrap(),
-            u8::try_from(bytes.len()).unwrap(),
-        ];
-        out.extend_from_slice(bytes);
-        out
-    }
-
-    #[test]
-    fn decodes_a_configmap_in_its_envelope() {
-        let meta = [field(1, b"live"), field(3, b"default")].concat();
-        let entry = [field(1, b"status.json"), field(2, b"{}")].concat();
-        let cm = [field(1, &meta), field(2, &entry), vec![0x20, 1]].concat();
-        let type_meta = [field(1, b"v1"), field(2, b"ConfigMap")].concat();
-        let body = [b"k8s\0".to_vec(), field(1, &type_meta), field(2, &cm)].concat();
-        assert_eq!(
-            configmap(&body).unwrap(),
-            json!({"apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": "live", "namespace": "default"},
-                "data": {"status.json": "{}"}, "immutable": true})
-        );
-        assert!(configmap(b"{}").is_err());
-        assert!(configmap(&body[..body.len() - 3]).is_err());
     }
 }

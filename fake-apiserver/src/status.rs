@@ -4,6 +4,8 @@
 
 use serde_json::{Value, json};
 
+use crate::resources::Resource;
+
 /// An error response: an HTTP status code and the `Status` object sent as its body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -55,16 +57,17 @@ impl ApiError {
     }
 
     /// 403: the user lacks the verb on the resource.
-    pub fn forbidden(
+    pub(crate) fn forbidden(
         user: &str,
         verb: &str,
-        resource: &str,
+        resource: &Resource,
         name: Option<&str>,
         namespace: Option<&str>,
     ) -> Self {
+        let group_resource = resource.group_resource();
         let subject = match name {
-            Some(name) => format!("{resource} \"{name}\" is forbidden"),
-            None => format!("{resource} is forbidden"),
+            Some(name) => format!("{group_resource} \"{name}\" is forbidden"),
+            None => format!("{group_resource} is forbidden"),
         };
         let scope = match namespace {
             Some(ns) => format!(" in the namespace \"{ns}\""),
@@ -74,16 +77,22 @@ impl ApiError {
             403,
             "Forbidden",
             format!(
-                "{subject}: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"\"{scope}"
+                "{subject}: User \"{user}\" cannot {verb} resource \"{plural}\" in API group \"{group}\"{scope}",
+                plural = resource.plural,
+                group = resource.group,
             ),
         )
-        .with_details(json!({"name": name.unwrap_or_default(), "kind": resource}))
+        .with_details(details(resource, name.unwrap_or_default()))
     }
 
     /// 404 for a named object (`configmaps "x" not found`, `namespaces "x" not found`).
-    pub fn not_found(resource: &str, name: &str) -> Self {
-        Self::new(404, "NotFound", format!("{resource} \"{name}\" not found"))
-            .with_details(json!({"name": name, "kind": resource}))
+    pub(crate) fn not_found(resource: &Resource, name: &str) -> Self {
+        Self::new(
+            404,
+            "NotFound",
+            format!("{} \"{name}\" not found", resource.group_resource()),
+        )
+        .with_details(details(resource, name))
     }
 
     /// 404 for a path the server does not serve at all.
@@ -107,35 +116,37 @@ impl ApiError {
     }
 
     /// 409 `AlreadyExists` on create.
-    pub fn already_exists(resource: &str, name: &str) -> Self {
+    pub(crate) fn already_exists(resource: &Resource, name: &str) -> Self {
         Self::new(
             409,
             "AlreadyExists",
-            format!("{resource} \"{name}\" already exists"),
+            format!("{} \"{name}\" already exists", resource.group_resource()),
         )
-        .with_details(json!({"name": name, "kind": resource}))
+        .with_details(details(resource, name))
     }
 
     /// 409 `Conflict`: the optimistic lock (`resourceVersion`) failed.
-    pub fn stale(resource: &str, name: &str) -> Self {
+    pub(crate) fn stale(resource: &Resource, name: &str) -> Self {
         Self::new(
             409,
             "Conflict",
             format!(
-                "Operation cannot be fulfilled on {resource} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
+                "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+                resource.group_resource()
             ),
         )
-        .with_details(json!({"name": name, "kind": resource}))
+        .with_details(details(resource, name))
     }
 
     /// 409 `Conflict` from server-side apply: fields owned by other managers, as
-    /// `(manager, field path)` pairs such as `("kubectl", ".data.status.json")`.
-    pub fn apply_conflicts(conflicts: &[(String, String)]) -> Self {
+    /// `(manager, field path)` pairs such as `("kubectl", ".data.status.json")`, for an object
+    /// of `api_version` (which the real messages name).
+    pub(crate) fn apply_conflicts(conflicts: &[(String, String)], api_version: &str) -> Self {
         // The real wording: one conflict on one line; several grouped by manager.
         let message = match conflicts {
             [(manager, field)] => {
                 format!(
-                    "Apply failed with 1 conflict: conflict with \"{manager}\" using v1: {field}"
+                    "Apply failed with 1 conflict: conflict with \"{manager}\" using {api_version}: {field}"
                 )
             }
             _ => {
@@ -151,7 +162,7 @@ impl ApiError {
                             .map(|(_, f)| format!("- {f}"))
                             .collect();
                         format!(
-                            "conflicts with \"{manager}\" using v1:\n{}",
+                            "conflicts with \"{manager}\" using {api_version}:\n{}",
                             fields.join("\n")
                         )
                     })
@@ -165,7 +176,7 @@ impl ApiError {
             .map(|(manager, field)| {
                 json!({
                     "type": "FieldManagerConflict",
-                    "message": format!("conflict with \"{manager}\" using v1"),
+                    "message": format!("conflict with \"{manager}\" using {api_version}"),
                     "field": field,
                 })
             })
@@ -255,12 +266,25 @@ impl ApiError {
 }
 
 /// The `Status` a successful DELETE returns.
-pub(crate) fn deleted(resource: &str, name: &str, uid: &str) -> Value {
+pub(crate) fn deleted(resource: &Resource, name: &str, uid: &str) -> Value {
+    let mut details = details(resource, name);
+    details["uid"] = uid.into();
     json!({
         "kind": "Status",
         "apiVersion": "v1",
         "metadata": {},
         "status": "Success",
-        "details": {"name": name, "kind": resource, "uid": uid},
+        "details": details,
     })
+}
+
+/// `details` naming an object: its name, its resource as `kind` (the real server puts the
+/// plural there), and its group when it has one.
+fn details(resource: &Resource, name: &str) -> Value {
+    let mut details = json!({"name": name});
+    if !resource.group.is_empty() {
+        details["group"] = resource.group.into();
+    }
+    details["kind"] = resource.plural.into();
+    details
 }

@@ -1,0 +1,406 @@
+//! The object store: objects by resource, namespace and name, with the metadata the server
+//! owns (uid, creationTimestamp, generation, resourceVersion) and the `resourceVersion`
+//! precondition.
+//!
+//! As in etcd, one counter versions every object of every resource: each stored change takes
+//! the next revision, and a list reports the latest. Every change goes through
+//! [`Store::write`], the one place that takes a revision, so a change log (for watches: the
+//! object and its resourceVersion, per event) would be kept there. What a write verb means
+//! (create, replace, patch, apply) is in [`crate::writes`]; the store only keeps objects.
+
+use std::collections::BTreeMap;
+
+use chrono::{SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+
+use crate::resources::{self, NAMESPACES, Resource};
+use crate::status::ApiError;
+
+/// Whether a write changes anything or is a dry run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Persist {
+    /// Store the result.
+    Yes,
+    /// Compute and return the result, store nothing (`dryRun=All`).
+    DryRun,
+}
+
+/// The objects of one resource by `(namespace, name)`; the namespace is empty for cluster-wide
+/// resources.
+type Objects = BTreeMap<(String, String), Value>;
+
+/// Everything the fake API server stores.
+#[derive(Debug)]
+pub(crate) struct Store {
+    /// Per resource, by `(group, plural)`.
+    objects: BTreeMap<(&'static str, &'static str), Objects>,
+    /// The last resource version handed out (the real server uses etcd's revision).
+    revision: u64,
+    /// Counter for generated UIDs.
+    uids: u64,
+}
+
+/// The current time as the API writes timestamps.
+pub(crate) fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn table_key(resource: &Resource) -> (&'static str, &'static str) {
+    (resource.group, resource.plural)
+}
+
+fn object_key(namespace: Option<&str>, name: &str) -> (String, String) {
+    (namespace.unwrap_or_default().to_owned(), name.to_owned())
+}
+
+impl Store {
+    /// A store holding these namespaces (active, as on a new cluster) and nothing else.
+    pub(crate) fn new(namespaces: impl IntoIterator<Item = String>) -> Self {
+        let mut store = Self {
+            objects: BTreeMap::new(),
+            revision: 100,
+            uids: 0,
+        };
+        for name in namespaces {
+            let mut namespace = resources::namespace::active(&name);
+            // A new store cannot fail to take an object; `commit` only fails on bad metadata.
+            let _ = store.commit(&NAMESPACES, None, &name, None, &mut namespace, Persist::Yes);
+        }
+        store
+    }
+
+    /// One object as stored, or 404 `<resource> "<name>" not found`.
+    pub(crate) fn get(
+        &self,
+        resource: &Resource,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Value, ApiError> {
+        // Like the real server, a GET in a namespace that does not exist is a plain "not found"
+        // of the object; only writes check the namespace.
+        self.objects
+            .get(&table_key(resource))
+            .and_then(|objects| objects.get(&object_key(namespace, name)))
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(resource, name))
+    }
+
+    /// The objects of one namespace (or all, for `None`), as a `<Kind>List`.
+    pub(crate) fn list(&self, resource: &Resource, namespace: Option<&str>) -> Value {
+        let items: Vec<Value> = self
+            .objects
+            .get(&table_key(resource))
+            .into_iter()
+            .flatten()
+            .filter(|((ns, _), _)| namespace.is_none_or(|wanted| wanted == ns))
+            .map(|(_, obj)| {
+                // List items carry no kind/apiVersion in the real API.
+                let mut obj = obj.clone();
+                if let Some(map) = obj.as_object_mut() {
+                    map.remove("kind");
+                    map.remove("apiVersion");
+                }
+                obj
+            })
+            .collect();
+        json!({"kind": resource.list_kind(), "apiVersion": resource.api_version(),
+            "metadata": {"resourceVersion": self.revision.to_string()}, "items": items})
+    }
+
+    /// Writes into a namespace need it to exist: 404 `namespaces "x" not found` otherwise.
+    pub(crate) fn require_namespace(&self, namespace: &str) -> Result<(), ApiError> {
+        self.get(&NAMESPACES, None, namespace).map(drop)
+    }
+
+    /// Stamps the metadata the server owns and stores `obj` as the new state of the object
+    /// (`current` is its stored state, `None` for a new one). Nothing changes (not even the
+    /// resourceVersion) when the object is what is stored, as on a real server; a dry run stores
+    /// nothing and reports the resourceVersion the object has now.
+    pub(crate) fn commit(
+        &mut self,
+        resource: &Resource,
+        namespace: Option<&str>,
+        name: &str,
+        current: Option<&Value>,
+        obj: &mut Value,
+        persist: Persist,
+    ) -> Result<(), ApiError> {
+        let meta = obj["metadata"]
+            .as_object_mut()
+            .ok_or_else(|| ApiError::bad_request("metadata must be an object"))?;
+        meta.insert("name".into(), name.into());
+        match namespace {
+            Some(namespace) => meta.insert("namespace".into(), namespace.into()),
+            None => meta.remove("namespace"),
+        };
+        meta.remove("generateName");
+        for owned_by_server in ["creationTimestamp", "uid", "resourceVersion"] {
+            meta.remove(owned_by_server);
+        }
+        if resource.generation {
+            meta.remove("generation");
+        }
+        if let Some(map) = obj.as_object_mut() {
+            map.insert("kind".into(), resource.kind.into());
+            map.insert("apiVersion".into(), resource.api_version().into());
+        }
+        order_keys(obj);
+        match current {
+            Some(current) => {
+                for key in ["uid", "creationTimestamp"] {
+                    obj["metadata"][key] = current["metadata"][key].clone();
+                }
+                if resource.generation {
+                    let generation = current["metadata"]["generation"].as_u64().unwrap_or(1);
+                    let bump = u64::from(without_metadata(obj) != without_metadata(current));
+                    obj["metadata"]["generation"] = (generation + bump).into();
+                }
+                let mut unchanged = current.clone();
+                if let Some(m) = unchanged["metadata"].as_object_mut() {
+                    m.remove("resourceVersion");
+                }
+                if unchanged == *obj {
+                    obj["metadata"]["resourceVersion"] =
+                        current["metadata"]["resourceVersion"].clone();
+                    return Ok(());
+                }
+            }
+            None => {
+                self.uids += 1;
+                obj["metadata"]["uid"] =
+                    format!("5f0c7a1e-0000-4000-8000-{:012x}", self.uids).into();
+                obj["metadata"]["creationTimestamp"] = now().into();
+                if resource.generation {
+                    obj["metadata"]["generation"] = 1.into();
+                }
+            }
+        }
+        match persist {
+            Persist::Yes => {
+                let revision = self.write(resource, namespace, name, Some(obj.clone()));
+                obj["metadata"]["resourceVersion"] = revision.to_string().into();
+            }
+            Persist::DryRun => {
+                // A dry run reports the version the object has now (none when it would be new).
+                if let Some(current) = current {
+                    obj["metadata"]["resourceVersion"] =
+                        current["metadata"]["resourceVersion"].clone();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes an object (DELETE) and returns what was stored.
+    pub(crate) fn remove(
+        &mut self,
+        resource: &Resource,
+        namespace: Option<&str>,
+        name: &str,
+        persist: Persist,
+    ) -> Result<Value, ApiError> {
+        let current = self.get(resource, namespace, name)?;
+        if persist == Persist::Yes {
+            self.write(resource, namespace, name, None);
+        }
+        Ok(current)
+    }
+
+    /// The one place the store changes: takes the next revision, stamps it on the object and
+    /// stores it (or removes the object, for `None`). Returns the revision.
+    fn write(
+        &mut self,
+        resource: &Resource,
+        namespace: Option<&str>,
+        name: &str,
+        object: Option<Value>,
+    ) -> u64 {
+        self.revision += 1;
+        let objects = self.objects.entry(table_key(resource)).or_default();
+        let key = object_key(namespace, name);
+        match object {
+            Some(mut object) => {
+                object["metadata"]["resourceVersion"] = self.revision.to_string().into();
+                objects.insert(key, object);
+            }
+            None => {
+                objects.remove(&key);
+            }
+        }
+        self.revision
+    }
+}
+
+/// The 409 of a stale `resourceVersion` in `obj` (the optimistic lock); none set always holds.
+pub(crate) fn check_precondition(
+    resource: &Resource,
+    obj: &Value,
+    current: &Value,
+    name: &str,
+) -> Result<(), ApiError> {
+    let wanted = obj["metadata"]
+        .get("resourceVersion")
+        .and_then(Value::as_str);
+    match wanted {
+        Some(rv)
+            if !rv.is_empty() && Some(rv) != current["metadata"]["resourceVersion"].as_str() =>
+        {
+            Err(ApiError::stale(resource, name))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What `generation` counts changes of: everything but `metadata` (and `status`, which
+/// resources with a status subresource write separately).
+fn without_metadata(obj: &Value) -> Value {
+    let mut obj = obj.clone();
+    if let Some(map) = obj.as_object_mut() {
+        map.remove("metadata");
+        map.remove("status");
+    }
+    obj
+}
+
+/// Puts `kind`, `apiVersion`, `metadata` first, as the real server's output does.
+fn order_keys(obj: &mut Value) {
+    if let Some(map) = obj.as_object_mut() {
+        let mut ordered = Map::new();
+        for key in ["kind", "apiVersion", "metadata"] {
+            if let Some(v) = map.remove(key) {
+                ordered.insert(key.to_owned(), v);
+            }
+        }
+        ordered.append(map);
+        *map = ordered;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::CONFIGMAPS;
+
+    fn cm(data: Value) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}, "data": data})
+    }
+
+    fn put(store: &mut Store, current: Option<&Value>, data: Value) -> Value {
+        let mut obj = cm(data);
+        store
+            .commit(
+                &CONFIGMAPS,
+                Some("default"),
+                "cm",
+                current,
+                &mut obj,
+                Persist::Yes,
+            )
+            .unwrap();
+        obj
+    }
+
+    #[test]
+    fn one_counter_versions_every_write_of_every_resource() {
+        let mut s = Store::new(["default".to_owned(), "other".to_owned()]);
+        let ns = s.get(&NAMESPACES, None, "other").unwrap();
+        assert_eq!(ns["metadata"]["resourceVersion"], "102");
+        assert_eq!(ns["status"]["phase"], "Active");
+        assert!(ns["metadata"].get("namespace").is_none());
+        let first = put(&mut s, None, json!({"a": "1"}));
+        assert_eq!(first["metadata"]["resourceVersion"], "103");
+        assert_eq!(first["metadata"]["namespace"], "default");
+        // Writing what is stored changes nothing, not even the resourceVersion.
+        let same = put(&mut s, Some(&first), json!({"a": "1"}));
+        assert_eq!(same["metadata"]["resourceVersion"], "103");
+        let second = put(&mut s, Some(&first), json!({"a": "2"}));
+        assert_eq!(second["metadata"]["resourceVersion"], "104");
+        assert_eq!(second["metadata"]["uid"], first["metadata"]["uid"]);
+        assert_eq!(
+            second["metadata"]["creationTimestamp"],
+            first["metadata"]["creationTimestamp"]
+        );
+        assert_eq!(
+            s.list(&CONFIGMAPS, None)["metadata"]["resourceVersion"],
+            "104"
+        );
+        s.remove(&CONFIGMAPS, Some("default"), "cm", Persist::Yes)
+            .unwrap();
+        assert_eq!(
+            s.list(&NAMESPACES, None)["metadata"]["resourceVersion"],
+            "105"
+        );
+        assert_eq!(
+            s.get(&CONFIGMAPS, Some("default"), "cm").unwrap_err().code,
+            404
+        );
+    }
+
+    #[test]
+    fn lists_are_per_namespace_or_cluster_wide_without_kinds() {
+        let mut s = Store::new(["default".to_owned(), "other".to_owned()]);
+        for ns in ["default", "other"] {
+            let mut obj = cm(json!({}));
+            s.commit(&CONFIGMAPS, Some(ns), "cm", None, &mut obj, Persist::Yes)
+                .unwrap();
+        }
+        let list = s.list(&CONFIGMAPS, Some("other"));
+        assert_eq!(list["kind"], "ConfigMapList");
+        assert_eq!(list["items"].as_array().unwrap().len(), 1);
+        assert!(list["items"][0].get("kind").is_none());
+        assert_eq!(
+            s.list(&CONFIGMAPS, None)["items"].as_array().unwrap().len(),
+            2
+        );
+        assert_eq!(s.list(&NAMESPACES, None)["kind"], "NamespaceList");
+    }
+
+    #[test]
+    fn a_stale_resource_version_is_a_conflict() {
+        let stored = json!({"metadata": {"resourceVersion": "7"}});
+        let with = |rv: &str| json!({"metadata": {"resourceVersion": rv}});
+        assert!(check_precondition(&CONFIGMAPS, &with("7"), &stored, "cm").is_ok());
+        assert!(check_precondition(&CONFIGMAPS, &with(""), &stored, "cm").is_ok());
+        assert!(check_precondition(&CONFIGMAPS, &json!({"metadata": {}}), &stored, "cm").is_ok());
+        let err = check_precondition(&CONFIGMAPS, &with("6"), &stored, "cm").unwrap_err();
+        assert_eq!((err.code, err.reason), (409, "Conflict"));
+    }
+
+    #[test]
+    fn generation_counts_changes_outside_metadata_where_the_resource_has_one() {
+        static THINGS: Resource = Resource {
+            generation: true,
+            fields: &["spec", "status"],
+            ..CONFIGMAPS
+        };
+        let mut s = Store::new(["default".to_owned()]);
+        let write = |s: &mut Store, current: Option<&Value>, obj: Value| {
+            let mut obj = obj;
+            s.commit(
+                &THINGS,
+                Some("default"),
+                "t",
+                current,
+                &mut obj,
+                Persist::Yes,
+            )
+            .unwrap();
+            obj
+        };
+        let thing = |spec: i32, label: &str, phase: &str| json!({"metadata": {"labels": {"l": label}}, "spec": {"n": spec}, "status": {"phase": phase}});
+        let v1 = write(&mut s, None, thing(1, "a", "x"));
+        assert_eq!(v1["metadata"]["generation"], 1);
+        let v2 = write(&mut s, Some(&v1), thing(1, "b", "y"));
+        assert_eq!(
+            v2["metadata"]["generation"], 1,
+            "labels and status do not count"
+        );
+        let v3 = write(&mut s, Some(&v2), thing(2, "b", "y"));
+        assert_eq!(v3["metadata"]["generation"], 2);
+        assert!(
+            put(&mut s, None, json!({}))["metadata"]
+                .get("generation")
+                .is_none()
+        );
+    }
+}
