@@ -1,6 +1,6 @@
 //! The Kubernetes rules for the names `render` writes into a manifest and `push` sends to the
-//! API server: ConfigMap names, namespaces and ConfigMap keys; and which keys status-server
-//! serves.
+//! API server: ConfigMap names, namespaces and ConfigMap keys. (Which keys status-server serves
+//! is status-core's `is_document_key`.)
 //!
 //! One implementation for both commands, so that a name `render` refuses is refused by `push`
 //! too, with the same message, before any request (exit 2 rather than a 422 from the API server,
@@ -54,12 +54,6 @@ pub(crate) fn parse_key(s: &str) -> Result<String, String> {
     } else {
         Err("expected a ConfigMap key: letters, digits, `-`, `_` and `.`, at most 253 characters, not `.` and not starting with `..`".to_owned())
     }
-}
-
-/// Whether status-server serves a (valid) ConfigMap key: it serves `*.json` keys that are not
-/// hidden (`.x.json` is not served: the kubelet's own `..data` entries live beside the keys).
-pub(crate) fn is_served_key(key: &str) -> bool {
-    key.ends_with(".json") && !key.starts_with('.')
 }
 
 #[cfg(test)]
@@ -119,14 +113,5 @@ mod tests {
         for bad in ["", ".", "..", "..a", "a/b", "a b", "ä", &"k".repeat(254)] {
             assert!(parse_key(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn only_visible_json_keys_are_served() {
-        assert!(is_served_key("status.json"));
-        assert!(is_served_key("payments.json"));
-        assert!(!is_served_key("status.yaml"));
-        assert!(!is_served_key(".status.json"));
-        assert!(!is_served_key(".json"));
     }
 }
