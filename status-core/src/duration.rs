@@ -37,6 +37,16 @@ pub const MAX: Duration = Duration::from_secs(10 * 365 * 86_400);
 /// `values.schema.json`. A pattern cannot count, so the [`MAX`] bound is the programs' alone.
 pub const DURATION_PATTERN: &str = "^([0-9]+|([0-9]+(ms|s|m|h|d))+)$";
 
+/// The units and their lengths in milliseconds. `DURATION_PATTERN` spells the same list, which
+/// a test checks.
+const UNITS: [(&str, u128); 5] = [
+    ("ms", 1),
+    ("s", 1_000),
+    ("m", 60_000),
+    ("h", 3_600_000),
+    ("d", 86_400_000),
+];
+
 /// What an error says is accepted, after saying what is wrong.
 const ACCEPTED: &str = "write whole seconds (90) or whole numbers with units ms, s, m, h, d run together (90s, 10m, 1h30m, 500ms, 1d), at most 10 years";
 
@@ -67,20 +77,16 @@ pub fn parse(text: &str) -> Result<Duration, Error> {
                 .trim_start_matches(|c: char| c.is_ascii_alphabetic())
                 .len();
         let (unit, after) = after.split_at(letters);
-        let unit_ms: u128 = match unit {
-            "ms" => 1,
-            "s" => 1_000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            "d" => 86_400_000,
-            "" if parts == 0 && after.is_empty() => 1_000,
-            "" if after.is_empty() => {
+        let unit_ms: u128 = match (UNITS.iter().find(|(name, _)| *name == unit), unit) {
+            (Some(&(_, ms)), _) => ms,
+            (None, "") if parts == 0 && after.is_empty() => 1_000,
+            (None, "") if after.is_empty() => {
                 return Err(fail(format!(
                     "the last number, `{number}`, has no unit (a number alone is seconds only when it is the whole duration)"
                 )));
             }
-            "" => return Err(fail(unexpected(after))),
-            other => return Err(fail(format!("unknown unit `{other}`"))),
+            (None, "") => return Err(fail(unexpected(after))),
+            (None, other) => return Err(fail(format!("unknown unit `{other}`"))),
         };
         // A number too long for u64 is far beyond the bound whatever its unit.
         let n = number.parse::<u64>().map_or(u128::MAX, u128::from);
@@ -109,8 +115,12 @@ fn unexpected(rest: &str) -> String {
         '-' | '+' => "signs are not accepted".to_owned(),
         '.' | ',' => "fractions are not accepted (write 1h30m, not 1.5h)".to_owned(),
         c if c.is_ascii_alphabetic() => {
-            let unit: String = rest.chars().take_while(char::is_ascii_alphabetic).collect();
-            format!("the unit `{unit}` has no number before it")
+            let word: String = rest.chars().take_while(char::is_ascii_alphabetic).collect();
+            if UNITS.iter().any(|(unit, _)| *unit == word) {
+                format!("the unit `{word}` has no number before it")
+            } else {
+                format!("expected a number, found `{word}`")
+            }
         }
         c => format!("`{}` is not part of a duration", c.escape_debug()),
     }
@@ -182,6 +192,8 @@ mod tests {
             ("10s!", "`!` is not part of a duration"),
             ("½h", "`½` is not part of a duration"),
             ("10 minutes", "white space is not accepted"),
+            ("soon", "expected a number, found `soon`"),
+            ("h1", "the unit `h` has no number before it"),
         ] {
             let err = parse(text).unwrap_err().to_string();
             assert!(
@@ -190,6 +202,15 @@ mod tests {
             );
             assert!(err.ends_with(ACCEPTED), "{text:?}: {err}");
         }
+    }
+
+    #[test]
+    fn the_pattern_spells_the_units_of_the_table() {
+        let units = UNITS.map(|(unit, _)| unit).join("|");
+        assert!(
+            DURATION_PATTERN.contains(&format!("({units})")),
+            "{DURATION_PATTERN}"
+        );
     }
 
     #[test]
