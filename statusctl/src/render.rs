@@ -362,6 +362,34 @@ mod tests {
     }
 
     #[test]
+    fn the_help_names_every_value_of_status_cores_tables() {
+        use clap::CommandFactory;
+        let mut cli = crate::Cli::command();
+        let render = cli.find_subcommand_mut("render").unwrap();
+        let help = |flag: &str| {
+            let arg = render
+                .get_arguments()
+                .find(|a| a.get_long() == Some(flag))
+                .unwrap();
+            arg.get_help().unwrap().to_string()
+        };
+        let sync = help("sync-status");
+        for value in SyncStatus::ALL {
+            assert!(
+                sync.contains(value.as_str()),
+                "--sync-status help lacks {value}: {sync}"
+            );
+        }
+        let health = help("health-status");
+        for value in HealthStatus::ALL {
+            assert!(
+                health.contains(value.as_str()),
+                "--health-status help lacks {value}: {health}"
+            );
+        }
+    }
+
+    #[test]
     fn file_list_skips_blank_lines_and_accepts_crlf() {
         let files = parse_file_list("x", b"a.yaml\r\n\r\n  \nb c.yaml\nlast").unwrap();
         assert_eq!(files, ["a.yaml", "b c.yaml", "last"]);
