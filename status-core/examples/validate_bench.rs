@@ -36,9 +36,9 @@ fn measure(label: &str, doc: &str) {
     assert!(
         report.is_valid(),
         "benchmark document must be valid: {:?}",
-        report.findings.first()
+        report.findings().first()
     );
-    let files = report.document.as_ref().map_or(0, |d| d.files.len());
+    let files = report.document().map_or(0, |d| d.files().len());
     let mut runs = 0u32;
     let mut best = Duration::MAX;
     let start = Instant::now();

@@ -1,23 +1,31 @@
-//! The status document itself: the typed form of `status.json`.
+//! The status document itself: the typed form of `status.json`, which only a valid document
+//! can become.
 
-use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
+
+use crate::builder::StatusDocumentBuilder;
+use crate::finding::{Code, Finding};
+use crate::rules::{self, Field};
+use crate::{Error, HealthStatus, NonEmptyString, SyncStatus};
 
 /// One GitOps status document, as served at `/status.json`.
 ///
+/// A `StatusDocument` is always valid: every way to get one applies the document rules, and its
+/// fields are read through methods, so none can be made invalid afterwards. Parse one with
+/// [`str::parse`], [`parse`](crate::parse) or [`validate`](crate::validate) (which also report
+/// warnings, lines and columns); deserialise one with serde (any serde format; an invalid
+/// document is a deserialisation error naming the findings); or build one in code with
+/// [`StatusDocument::builder`], which runs the same rules.
+///
 /// The six seed fields are required; the optional ones are omitted when absent. Fields this
 /// version does not know are kept in [`StatusDocument::extra`] and written back unchanged, so a
-/// newer producer never loses data through an older consumer.
-///
-/// Parse documents with [`str::parse`], [`parse`](crate::parse) or [`validate`](crate::validate):
-/// they apply every rule. The serde `Deserialize` impl checks only the JSON types (it accepts an
-/// empty `repo`, say), and a document built in code is not checked until it is validated: run
-/// `validate(doc.to_json().as_bytes())` before publishing one you built.
+/// newer producer never loses data through an older consumer. `#[non_exhaustive]`: fields may be
+/// added in minor releases.
 ///
 /// ```
 /// use status_core::{StatusDocument, SyncStatus};
@@ -27,75 +35,143 @@ use serde_json::{Map, Value};
 ///   "drift_count": 2, "files": ["deployment.yaml", "service.yaml"],
 ///   "last_check": "2026-04-21T12:30:00Z", "team": "platform"
 /// }"#.parse()?;
-/// assert_eq!(doc.sync_status, SyncStatus::Synced);
-/// assert_eq!(doc.extra["team"], "platform");
+/// assert_eq!(doc.sync_status(), SyncStatus::Synced);
+/// assert_eq!(doc.extra()["team"], "platform");
 /// assert!(doc.to_json_pretty().contains(r#""last_check": "2026-04-21T12:30:00Z""#));
+///
+/// // Deserialising applies the same rules: a blank repo is no document.
+/// let forged = r#"{"repo": "  ", "server": "s", "sync_status": "SYNCED", "drift_count": 0,
+///     "files": [], "last_check": "2026-04-21T12:30:00Z"}"#;
+/// let err = status_core::serde_json::from_str::<StatusDocument>(forged).unwrap_err();
+/// assert!(err.to_string().contains("error[empty-string] $.repo"), "{err}");
 /// # Ok::<(), status_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(try_from = "Map<String, Value>")]
+// The schema describes the document, not the map deserialisation goes through.
 #[schemars(
+    !try_from,
     title = "GitOps status document",
     description = "The document gitops-status serves at /status.json: whether a GitOps deployment is in sync."
 )]
+#[non_exhaustive]
 pub struct StatusDocument {
     /// The Git repository the deployment is synced from (a name or a URL).
     #[schemars(length(min = 1), regex(pattern = r"\S"))]
-    pub repo: String,
+    pub(crate) repo: String,
     /// The cluster or server the repository is deployed to.
     #[schemars(length(min = 1), regex(pattern = r"\S"))]
-    pub server: String,
+    pub(crate) server: String,
     /// Whether the live state matches the repository.
-    pub sync_status: SyncStatus,
+    pub(crate) sync_status: SyncStatus,
     /// How many resources or files differ between the repository and the live state.
-    pub drift_count: u64,
+    pub(crate) drift_count: u64,
     /// The files (or resources) that differ; may be empty.
-    pub files: Vec<NonEmptyString>,
+    pub(crate) files: Vec<NonEmptyString>,
     /// When the status was last checked, as an RFC 3339 timestamp.
-    #[serde(
-        serialize_with = "serialize_timestamp",
-        deserialize_with = "deserialize_timestamp"
-    )]
+    #[serde(serialize_with = "serialize_timestamp")]
     #[schemars(with = "String", extend("format" = "date-time"))]
-    pub last_check: DateTime<FixedOffset>,
+    pub(crate) last_check: DateTime<FixedOffset>,
     /// The Git revision (commit SHA, tag or branch) that was checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revision: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(default)]
+    pub(crate) revision: Option<String>,
     /// Argo CD's health status of the deployed resources.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub health_status: Option<HealthStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(default)]
+    pub(crate) health_status: Option<HealthStatus>,
     /// A free-form message for people, such as the last sync result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(default)]
+    pub(crate) message: Option<String>,
     /// The environment name (production, staging, ...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub environment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(default)]
+    pub(crate) environment: Option<String>,
     /// Fields this version does not know, kept verbatim.
     #[serde(flatten)]
     #[schemars(skip)]
-    pub extra: Map<String, Value>,
-}
-
-/// A string that is not empty: the type of each entry of `files`.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(transparent)]
-pub struct NonEmptyString(#[schemars(length(min = 1), regex(pattern = r"\S"))] pub String);
-
-impl NonEmptyString {
-    /// The string itself.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for NonEmptyString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+    pub(crate) extra: Map<String, Value>,
 }
 
 impl StatusDocument {
+    /// Starts a document from its required fields; see [`StatusDocumentBuilder`].
+    ///
+    /// `drift_count` defaults to the number of files, `files` to none.
+    pub fn builder(
+        repo: impl Into<String>,
+        server: impl Into<String>,
+        sync_status: SyncStatus,
+        last_check: DateTime<FixedOffset>,
+    ) -> StatusDocumentBuilder {
+        StatusDocumentBuilder::new(repo.into(), server.into(), sync_status, last_check)
+    }
+
+    /// A builder holding this document's fields, to change some and build (and check) again.
+    pub fn to_builder(&self) -> StatusDocumentBuilder {
+        StatusDocumentBuilder::from_document(self.clone())
+    }
+
+    /// The Git repository the deployment is synced from (a name or a URL); never blank.
+    pub fn repo(&self) -> &str {
+        &self.repo
+    }
+
+    /// The cluster or server the repository is deployed to; never blank.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// Whether the live state matches the repository.
+    pub fn sync_status(&self) -> SyncStatus {
+        self.sync_status
+    }
+
+    /// How many resources or files differ between the repository and the live state.
+    pub fn drift_count(&self) -> u64 {
+        self.drift_count
+    }
+
+    /// The files (or resources) that differ; may be empty.
+    pub fn files(&self) -> &[NonEmptyString] {
+        &self.files
+    }
+
+    /// The `files` entries as plain strings.
+    pub fn file_names(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(NonEmptyString::as_str)
+    }
+
+    /// When the status was last checked, with the offset the document gave.
+    pub fn last_check(&self) -> DateTime<FixedOffset> {
+        self.last_check
+    }
+
+    /// The Git revision (commit SHA, tag or branch) that was checked.
+    pub fn revision(&self) -> Option<&str> {
+        self.revision.as_deref()
+    }
+
+    /// Argo CD's health status of the deployed resources.
+    pub fn health_status(&self) -> Option<HealthStatus> {
+        self.health_status
+    }
+
+    /// A free-form message for people, such as the last sync result.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The environment name (production, staging, ...).
+    pub fn environment(&self) -> Option<&str> {
+        self.environment.as_deref()
+    }
+
+    /// Fields this version does not know, kept verbatim and in their order.
+    pub fn extra(&self) -> &Map<String, Value> {
+        &self.extra
+    }
+
     /// The document as compact JSON.
     pub fn to_json(&self) -> String {
         // Serialising this type cannot fail: every field is a string, number, array or JSON value.
@@ -109,14 +185,125 @@ impl StatusDocument {
         out
     }
 
-    /// The `files` entries as plain strings.
-    pub fn file_names(&self) -> impl Iterator<Item = &str> {
-        self.files.iter().map(NonEmptyString::as_str)
+    /// The typed document from an object the rules accepted (no error findings).
+    ///
+    /// Only moves values into fields: the rules have been run, and running them again here
+    /// would cost `validate` a second pass. A value the rules should have refused is reported
+    /// rather than trusted (a `wrong-type` finding at `$`), so a gap in the rules cannot panic.
+    pub(crate) fn from_checked(object: Map<String, Value>) -> Result<Self, Finding> {
+        let mismatch = |field: Field| {
+            Finding::new(
+                Code::WrongType,
+                "$",
+                format!(
+                    "{} passed validation but does not hold {}; this is a bug in status-core",
+                    field.name(),
+                    field.expected()
+                ),
+            )
+        };
+        let string = |field: Field, value: Value| match value {
+            Value::String(s) => Ok(s),
+            _ => Err(mismatch(field)),
+        };
+        let optional = |field: Field, value: Value| match value {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s)),
+            _ => Err(mismatch(field)),
+        };
+        let (mut repo, mut server, mut sync_status, mut drift_count, mut files, mut last_check) =
+            (None, None, None, None, None, None);
+        let mut doc_optional: [Option<String>; 3] = [None, None, None];
+        let mut health_status = None;
+        let mut extra = Map::new();
+        for (key, value) in object {
+            let Some(field) = Field::of(&key) else {
+                extra.insert(key, value);
+                continue;
+            };
+            match field {
+                Field::Repo => repo = Some(string(field, value)?),
+                Field::Server => server = Some(string(field, value)?),
+                Field::SyncStatus => {
+                    let s = string(field, value)?;
+                    sync_status =
+                        Some(SyncStatus::from_canonical(&s).ok_or_else(|| mismatch(field))?);
+                }
+                Field::DriftCount => {
+                    drift_count = Some(value.as_u64().ok_or_else(|| mismatch(field))?);
+                }
+                Field::Files => {
+                    let Value::Array(items) = value else {
+                        return Err(mismatch(field));
+                    };
+                    let mut names = Vec::with_capacity(items.len());
+                    for item in items {
+                        match item {
+                            Value::String(s) if !rules::is_blank(&s) => {
+                                names.push(NonEmptyString::unchecked(s));
+                            }
+                            _ => return Err(mismatch(field)),
+                        }
+                    }
+                    files = Some(names);
+                }
+                Field::LastCheck => {
+                    let s = string(field, value)?;
+                    last_check =
+                        Some(DateTime::parse_from_rfc3339(&s).map_err(|_| mismatch(field))?);
+                }
+                Field::HealthStatus => {
+                    health_status = match optional(field, value)? {
+                        None => None,
+                        Some(s) => {
+                            Some(HealthStatus::from_canonical(&s).ok_or_else(|| mismatch(field))?)
+                        }
+                    };
+                }
+                Field::Revision => doc_optional[0] = optional(field, value)?,
+                Field::Message => doc_optional[1] = optional(field, value)?,
+                Field::Environment => doc_optional[2] = optional(field, value)?,
+            }
+        }
+        let [revision, message, environment] = doc_optional;
+        Ok(Self {
+            repo: repo.ok_or_else(|| mismatch(Field::Repo))?,
+            server: server.ok_or_else(|| mismatch(Field::Server))?,
+            sync_status: sync_status.ok_or_else(|| mismatch(Field::SyncStatus))?,
+            drift_count: drift_count.ok_or_else(|| mismatch(Field::DriftCount))?,
+            files: files.ok_or_else(|| mismatch(Field::Files))?,
+            last_check: last_check.ok_or_else(|| mismatch(Field::LastCheck))?,
+            revision,
+            health_status,
+            message,
+            environment,
+            extra,
+        })
+    }
+}
+
+/// Checks a JSON object with the document rules (without positions) and makes it a document;
+/// this is how serde deserialises a `StatusDocument`.
+///
+/// Fails with [`Error::Invalid`] holding the error findings; warnings do not fail.
+impl TryFrom<Map<String, Value>> for StatusDocument {
+    type Error = Error;
+
+    fn try_from(object: Map<String, Value>) -> Result<Self, Error> {
+        let mut findings = Vec::new();
+        rules::check_object(&object, None, &mut findings);
+        findings.retain(|f| f.fails(false));
+        if !findings.is_empty() {
+            return Err(Error::Invalid { findings });
+        }
+        Self::from_checked(object).map_err(|finding| Error::Invalid {
+            findings: vec![finding],
+        })
     }
 }
 
 impl FromStr for StatusDocument {
-    type Err = crate::Error;
+    type Err = Error;
 
     /// Parses and validates a document; warnings do not fail, errors do.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -128,13 +315,6 @@ fn serialize_timestamp<S: Serializer>(t: &DateTime<FixedOffset>, s: S) -> Result
     s.serialize_str(&format_timestamp(t))
 }
 
-fn deserialize_timestamp<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<DateTime<FixedOffset>, D::Error> {
-    let raw = String::deserialize(d)?;
-    DateTime::parse_from_rfc3339(&raw).map_err(serde::de::Error::custom)
-}
-
 /// Formats a timestamp the way documents carry it: RFC 3339, `Z` for UTC, and fractional
 /// seconds only when there are some.
 ///
@@ -144,155 +324,4 @@ fn deserialize_timestamp<'de, D: Deserializer<'de>>(
 /// ```
 pub fn format_timestamp(t: &DateTime<FixedOffset>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
-}
-
-/// Whether the live state matches the repository. Serialised in the seed's upper-case spelling.
-///
-/// Parsing with [`str::parse`] also accepts Argo CD's spellings (`Synced`, `OutOfSync`,
-/// `Unknown`) and any case, which is what `statusctl render --sync-status` uses; a document
-/// itself must carry the canonical spelling.
-///
-/// ```
-/// use status_core::SyncStatus;
-/// assert_eq!("OutOfSync".parse::<SyncStatus>()?, SyncStatus::OutOfSync);
-/// assert_eq!(SyncStatus::OutOfSync.as_str(), "OUT_OF_SYNC");
-/// # Ok::<(), status_core::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-pub enum SyncStatus {
-    /// The live state matches the repository.
-    #[serde(rename = "SYNCED")]
-    Synced,
-    /// The live state differs from the repository.
-    #[serde(rename = "OUT_OF_SYNC")]
-    OutOfSync,
-    /// The state could not be determined.
-    #[serde(rename = "UNKNOWN")]
-    Unknown,
-    /// The check itself failed.
-    #[serde(rename = "ERROR")]
-    Error,
-}
-
-impl SyncStatus {
-    /// Every value, in the order the schema lists them.
-    pub const ALL: [SyncStatus; 4] = [Self::Synced, Self::OutOfSync, Self::Unknown, Self::Error];
-
-    /// The canonical spelling, as written in documents.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Synced => "SYNCED",
-            Self::OutOfSync => "OUT_OF_SYNC",
-            Self::Unknown => "UNKNOWN",
-            Self::Error => "ERROR",
-        }
-    }
-
-    /// The canonical value for an exact canonical spelling, and nothing else.
-    pub fn from_canonical(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
-
-impl fmt::Display for SyncStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for SyncStatus {
-    type Err = crate::Error;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let folded: String = s
-            .chars()
-            .filter(|c| !matches!(c, '_' | '-' | ' '))
-            .flat_map(char::to_lowercase)
-            .collect();
-        match folded.as_str() {
-            "synced" => Ok(Self::Synced),
-            "outofsync" => Ok(Self::OutOfSync),
-            "unknown" => Ok(Self::Unknown),
-            "error" => Ok(Self::Error),
-            _ => Err(crate::Error::UnknownValue {
-                field: "sync_status",
-                value: s.to_owned(),
-                expected: "SYNCED, OUT_OF_SYNC, UNKNOWN, ERROR (or Argo CD's Synced, OutOfSync, Unknown)",
-            }),
-        }
-    }
-}
-
-/// Argo CD's health status of the deployed resources.
-///
-/// ```
-/// use status_core::HealthStatus;
-/// assert_eq!("healthy".parse::<HealthStatus>()?, HealthStatus::Healthy);
-/// assert_eq!(HealthStatus::Degraded.as_str(), "Degraded");
-/// # Ok::<(), status_core::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-pub enum HealthStatus {
-    /// All resources are healthy.
-    Healthy,
-    /// Resources are still becoming healthy.
-    Progressing,
-    /// A resource failed or cannot become healthy.
-    Degraded,
-    /// A resource is paused or suspended.
-    Suspended,
-    /// A resource is missing from the cluster.
-    Missing,
-    /// The health could not be determined.
-    Unknown,
-}
-
-impl HealthStatus {
-    /// Every value, in the order the schema lists them.
-    pub const ALL: [HealthStatus; 6] = [
-        Self::Healthy,
-        Self::Progressing,
-        Self::Degraded,
-        Self::Suspended,
-        Self::Missing,
-        Self::Unknown,
-    ];
-
-    /// Argo CD's spelling, as written in documents.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Healthy => "Healthy",
-            Self::Progressing => "Progressing",
-            Self::Degraded => "Degraded",
-            Self::Suspended => "Suspended",
-            Self::Missing => "Missing",
-            Self::Unknown => "Unknown",
-        }
-    }
-
-    /// The value for an exact Argo CD spelling, and nothing else.
-    pub fn from_canonical(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
-
-impl fmt::Display for HealthStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for HealthStatus {
-    type Err = crate::Error;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| crate::Error::UnknownValue {
-                field: "health_status",
-                value: s.to_owned(),
-                expected: "Healthy, Progressing, Degraded, Suspended, Missing, Unknown",
-            })
-    }
 }

@@ -2,13 +2,17 @@
 
 use std::fmt;
 
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use crate::StatusDocument;
+use crate::statuses::sync_status_spellings;
 
 /// How serious a finding is.
+///
+/// `#[non_exhaustive]`: a later version may grade findings more finely (a `note`, say).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Severity {
     /// The document is not a valid status document; it must not be served or pushed.
     Error,
@@ -33,11 +37,23 @@ impl fmt::Display for Severity {
 }
 
 macro_rules! codes {
-    ($($variant:ident = ($id:literal, $name:literal, $severity:ident, $desc:literal),)*) => {
+    ($($variant:ident = ($id:literal, $name:literal, $severity:ident, $desc:expr),)*) => {
         /// A stable identifier for a kind of finding.
         ///
         /// Both the short id (`E005`) and the name (`missing-field`) are stable across releases:
         /// scripts may match on either. New codes may be added in minor releases.
+        ///
+        /// ```
+        /// use status_core::{Code, Severity};
+        ///
+        /// let report = status_core::validate(br#"{"repo": "apps"}"#);
+        /// let first = &report.findings()[0];
+        /// assert_eq!(first.code(), Code::MissingField);
+        /// assert_eq!((first.code().id(), first.code().name()), ("E005", "missing-field"));
+        /// assert_eq!(first.code().severity(), Severity::Error);
+        /// // Every code, for a table of them:
+        /// assert!(Code::ALL.iter().any(|c| c.id() == "W003" && c.name() == "duplicate-file"));
+        /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum Code {
@@ -79,7 +95,7 @@ codes! {
     MissingField = ("E005", "missing-field", Error, "A required field is absent."),
     WrongType = ("E006", "wrong-type", Error, "A field has the wrong JSON type."),
     EmptyString = ("E007", "empty-string", Error, "A string that must not be empty is empty or only white space."),
-    InvalidSyncStatus = ("E008", "invalid-sync-status", Error, "`sync_status` is not one of SYNCED, OUT_OF_SYNC, UNKNOWN, ERROR."),
+    InvalidSyncStatus = ("E008", "invalid-sync-status", Error, concat!("`sync_status` is not one of ", sync_status_spellings!(), ".")),
     NegativeDriftCount = ("E009", "negative-drift-count", Error, "`drift_count` is negative."),
     InvalidTimestamp = ("E010", "invalid-timestamp", Error, "`last_check` is not an RFC 3339 timestamp."),
     InvalidHealthStatus = ("E011", "invalid-health-status", Error, "`health_status` is not one of Argo CD's health statuses."),
@@ -100,6 +116,7 @@ impl fmt::Display for Code {
     }
 }
 
+/// A code serialises as its name (`"missing-field"`); a [`Finding`] carries both id and name.
 impl Serialize for Code {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.name())
@@ -108,41 +125,41 @@ impl Serialize for Code {
 
 /// One thing validation found in a document.
 ///
+/// Findings are made by this crate only (validation, deserialization and the builder): another
+/// crate can read one, print it and serialise it, but not forge one.
+///
 /// ```
 /// let report = status_core::validate(br#"{"repo": ""}"#);
-/// let repo = report.findings.iter().find(|f| f.path == "$.repo").unwrap();
-/// assert_eq!(repo.code.name(), "empty-string");
-/// assert_eq!(repo.code.id(), "E007");
-/// assert_eq!((repo.line, repo.column), (Some(1), Some(10)));
+/// let repo = report.findings().iter().find(|f| f.path() == "$.repo").unwrap();
+/// assert_eq!(repo.code().name(), "empty-string");
+/// assert_eq!(repo.code().id(), "E007");
+/// assert_eq!((repo.line(), repo.column()), (Some(1), Some(10)));
 /// // Missing fields point at the object they are missing from.
-/// let server = report.findings.iter().find(|f| f.path == "$.server").unwrap();
-/// assert_eq!(server.code.name(), "missing-field");
-/// assert_eq!(server.line, Some(1));
+/// let server = report.findings().iter().find(|f| f.path() == "$.server").unwrap();
+/// assert_eq!(server.code().name(), "missing-field");
+/// assert_eq!(server.line(), Some(1));
+/// // The one JSON shape of a finding, as statusctl and status-server print it:
+/// assert_eq!(
+///     status_core::serde_json::to_string(repo)?,
+///     r#"{"code":"E007","name":"empty-string","severity":"error","path":"$.repo","message":"$.repo is empty; expected a non-empty string","line":1,"column":10}"#
+/// );
+/// # Ok::<(), status_core::serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Finding {
-    /// What kind of finding this is.
-    pub code: Code,
-    /// How serious it is.
-    pub severity: Severity,
-    /// Where in the document, as a JSON path (`$`, `$.files[2]`).
-    pub path: String,
-    /// What is wrong and what was expected, for people.
-    pub message: String,
-    /// The 1-based line in the source, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    /// The 1-based column (in characters) in the source, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub column: Option<usize>,
+    code: Code,
+    path: String,
+    message: String,
+    line: Option<usize>,
+    column: Option<usize>,
 }
 
 impl Finding {
-    /// A finding of `code` at `path`, with the code's own severity and no position.
-    pub fn new(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A finding of `code` at `path`, with no position.
+    pub(crate) fn new(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             code,
-            severity: code.severity(),
             path: path.into(),
             message: message.into(),
             line: None,
@@ -151,21 +168,53 @@ impl Finding {
     }
 
     /// The same finding at a line and column.
-    pub fn at(mut self, line: usize, column: usize) -> Self {
+    pub(crate) fn at(mut self, line: usize, column: usize) -> Self {
         self.line = Some(line);
         self.column = Some(column);
         self
     }
 
+    /// What kind of finding this is.
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    /// How serious it is: always its code's severity.
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+
+    /// Where in the document, as a JSON path (`$`, `$.files[2]`, `$["odd key"]`); for a
+    /// missing field, the path of the field that is missing.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What is wrong and what was expected, for people.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The 1-based line in the source, when known (never for a document that was not parsed
+    /// from text, such as one deserialised from a map or built in code).
+    pub fn line(&self) -> Option<usize> {
+        self.line
+    }
+
+    /// The 1-based column (in characters) in the source, when known.
+    pub fn column(&self) -> Option<usize> {
+        self.column
+    }
+
     /// Whether the finding fails validation: errors always, warnings when `strict`.
     pub fn fails(&self, strict: bool) -> bool {
-        self.severity == Severity::Error || strict
+        self.severity() == Severity::Error || strict
     }
 }
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}[{}] {}", self.severity, self.code, self.path)?;
+        write!(f, "{}[{}] {}", self.severity(), self.code, self.path)?;
         if let (Some(line), Some(column)) = (self.line, self.column) {
             write!(f, " (line {line}, column {column})")?;
         }
@@ -173,42 +222,20 @@ impl fmt::Display for Finding {
     }
 }
 
-/// The outcome of validating one document: the findings, and the document when it is valid.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Report {
-    /// The parsed document; `None` when any error was found.
-    pub document: Option<StatusDocument>,
-    /// Every finding, errors and warnings, in document order.
-    pub findings: Vec<Finding>,
-}
-
-impl Report {
-    /// Whether the document has no errors (warnings allowed).
-    pub fn is_valid(&self) -> bool {
-        self.document.is_some()
-    }
-
-    /// Whether the document passes: no errors, and with `strict` no warnings either.
-    pub fn passes(&self, strict: bool) -> bool {
-        self.is_valid() && !self.findings.iter().any(|f| f.fails(strict))
-    }
-
-    /// The findings of one severity.
-    pub fn of(&self, severity: Severity) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(move |f| f.severity == severity)
-    }
-
-    /// The document, or an [`Error::Invalid`](crate::Error::Invalid) with the findings that fail it.
-    pub fn into_result(self, strict: bool) -> Result<StatusDocument, crate::Error> {
-        let failing: Vec<Finding> = self
-            .findings
-            .iter()
-            .filter(|f| f.fails(strict))
-            .cloned()
-            .collect();
-        match self.document {
-            Some(doc) if failing.is_empty() => Ok(doc),
-            _ => Err(crate::Error::Invalid { findings: failing }),
-        }
+/// `{"code": "E005", "name": "missing-field", "severity": "error", "path": "$.repo",
+/// "message": "...", "line": 1, "column": 10}`: every key always present, `null` when unknown,
+/// so scripts can rely on the shape. `statusctl validate --format json` and status-server's 503
+/// body both print findings this way.
+impl Serialize for Finding {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("Finding", 7)?;
+        out.serialize_field("code", self.code.id())?;
+        out.serialize_field("name", self.code.name())?;
+        out.serialize_field("severity", &self.severity())?;
+        out.serialize_field("path", &self.path)?;
+        out.serialize_field("message", &self.message)?;
+        out.serialize_field("line", &self.line)?;
+        out.serialize_field("column", &self.column)?;
+        out.end()
     }
 }

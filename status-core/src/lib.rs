@@ -23,25 +23,72 @@
 //! let report = status_core::validate(br#"{"repo": "apps", "server": "prod",
 //!     "sync_status": "BOGUS", "drift_count": -1, "files": [""], "last_check": "yesterday"}"#);
 //! assert!(!report.is_valid());
-//! let codes: Vec<&str> = report.findings.iter().map(|f| f.code.name()).collect();
+//! let codes: Vec<&str> = report.findings().iter().map(|f| f.code().name()).collect();
 //! assert_eq!(codes, ["invalid-sync-status", "negative-drift-count", "empty-string", "invalid-timestamp"]);
-//! assert_eq!(report.findings[2].path, "$.files[0]");
+//! assert_eq!(report.findings()[2].path(), "$.files[0]");
 //! ```
+//!
+//! A [`StatusDocument`] is always a valid one: [`validate`], [`parse`], serde deserialisation and
+//! [`StatusDocument::builder`] all apply the same rules, and a document's fields are read
+//! through methods. [`Report`] and [`Finding`] are likewise made only by this crate.
+//!
+//! Two rules the programs share live here too: [`duration`], the spelling of how old a document
+//! may be, and [`is_document_key`], which ConfigMap keys are documents.
+//!
+//! # Public dependencies
+//!
+//! The API exposes types of two crates, re-exported so callers need not match versions by hand:
+//! [`chrono`] 0.4 (`DateTime<FixedOffset>` for `last_check`) and [`serde_json`] 1 (`Map` and
+//! `Value` for unknown fields and the schema), with serde_json's `preserve_order` feature
+//! enabled, which keeps unknown fields in their order. A major version change of either is a
+//! major version change of this crate.
 //!
 //! This crate does no I/O and knows nothing of HTTP or Kubernetes.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod builder;
 mod document;
+pub mod duration;
 mod finding;
+mod key;
 mod locate;
+mod non_empty;
+mod report;
+mod rules;
+mod schema;
+mod statuses;
 mod validate;
 
-pub use document::{HealthStatus, NonEmptyString, StatusDocument, SyncStatus, format_timestamp};
-pub use finding::{Code, Finding, Report, Severity};
+pub use chrono;
+pub use serde_json;
+
+pub use builder::StatusDocumentBuilder;
+pub use document::{StatusDocument, format_timestamp};
+pub use finding::{Code, Finding, Severity};
+pub use key::{document_name, is_document_key};
+pub use non_empty::NonEmptyString;
+pub use report::Report;
+pub use statuses::{HealthStatus, SyncStatus};
 pub use validate::{MAX_DOCUMENT_BYTES, Validator};
 
 /// What can go wrong in this crate.
+///
+/// ```
+/// use status_core::Error;
+///
+/// match status_core::parse(br#"{"repo": "apps"}"#) {
+///     Err(Error::Invalid { findings }) => {
+///         assert_eq!(findings.len(), 5, "five required fields are missing");
+///         assert!(findings.iter().all(|f| f.code().name() == "missing-field"));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// let err = "Bogus".parse::<status_core::SyncStatus>().unwrap_err();
+/// assert!(matches!(err, Error::UnknownValue { field: "sync_status", .. }));
+/// let err = status_core::duration::parse("soon").unwrap_err();
+/// assert!(err.to_string().starts_with("`soon` is not a duration"));
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -60,6 +107,14 @@ pub enum Error {
         value: String,
         /// The accepted values, for the message.
         expected: &'static str,
+    },
+    /// A duration is not in the [`duration`] grammar, or is longer than [`duration::MAX`].
+    #[error("{}", duration::message(.input, .reason))]
+    InvalidDuration {
+        /// The text given.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
     },
 }
 
@@ -104,111 +159,10 @@ pub fn parse(bytes: &[u8]) -> Result<StatusDocument, Error> {
 /// assert_eq!(schema["properties"]["sync_status"]["enum"][1], "OUT_OF_SYNC");
 /// ```
 pub fn json_schema() -> serde_json::Value {
-    let mut schema =
-        serde_json::to_value(schemars::schema_for!(StatusDocument)).unwrap_or_default();
-    inline_definitions(&mut schema);
-    simplify(&mut schema);
-    if let Some(map) = schema.as_object_mut() {
-        map.insert(
-            "$schema".to_owned(),
-            "http://json-schema.org/draft-07/schema#".into(),
-        );
-    }
-    schema
+    schema::document_schema()
 }
 
-/// Turns `oneOf`/`anyOf` lists of constants into a plain `enum` (validators then say "must be
-/// one of ..." instead of "does not match any of oneOf"), and drops the non-standard `format`s
-/// schemars adds for integer widths.
-fn simplify(value: &mut serde_json::Value) {
-    use serde_json::Value;
-    let Value::Object(map) = value else {
-        if let Value::Array(items) = value {
-            items.iter_mut().for_each(simplify);
-        }
-        return;
-    };
-    for key in ["oneOf", "anyOf"] {
-        let Some(Value::Array(alternatives)) = map.get(key) else {
-            continue;
-        };
-        let mut flat = Vec::new();
-        for alternative in alternatives {
-            collect_constants(alternative, &mut flat);
-        }
-        if flat.iter().all(Option::is_some) {
-            let values: Vec<Value> = flat.into_iter().flatten().collect();
-            map.remove(key);
-            let nullable = values.contains(&Value::Null);
-            map.insert(
-                "type".to_owned(),
-                if nullable {
-                    serde_json::json!(["string", "null"])
-                } else {
-                    "string".into()
-                },
-            );
-            map.insert("enum".to_owned(), Value::Array(values));
-        }
-    }
-    if map
-        .get("format")
-        .and_then(Value::as_str)
-        .is_some_and(|f| f.starts_with("uint") || f.starts_with("int"))
-    {
-        map.remove("format");
-    }
-    map.values_mut().for_each(simplify);
-}
-
-/// The constant string values (and `null`) an alternative allows; `None` for anything else.
-fn collect_constants(alternative: &serde_json::Value, out: &mut Vec<Option<serde_json::Value>>) {
-    use serde_json::Value;
-    if let Some(c) = alternative.get("const") {
-        out.push(Some(c.clone()));
-    } else if alternative.get("type").and_then(Value::as_str) == Some("null") {
-        out.push(Some(Value::Null));
-    } else if let Some(Value::Array(inner)) = alternative
-        .get("oneOf")
-        .or_else(|| alternative.get("anyOf"))
-    {
-        inner.iter().for_each(|a| collect_constants(a, out));
-    } else if let Some(Value::Array(values)) = alternative.get("enum") {
-        out.extend(values.iter().cloned().map(Some));
-    } else {
-        out.push(None);
-    }
-}
-
-/// Replaces `$ref`s into `$defs` by the definitions themselves: the schema is small, and an
-/// inlined schema can be embedded under any key (Helm's `values.schema.json` embeds it twice).
-fn inline_definitions(schema: &mut serde_json::Value) {
-    use serde_json::Value;
-    let defs = schema
-        .as_object_mut()
-        .and_then(|o| o.remove("$defs"))
-        .unwrap_or(Value::Null);
-    fn walk(value: &mut Value, defs: &Value) {
-        match value {
-            Value::Object(map) => {
-                if let Some(Value::String(target)) = map.get("$ref")
-                    && let Some(name) = target.strip_prefix("#/$defs/")
-                    && let Some(def) = defs.get(name)
-                {
-                    let mut def = def.clone();
-                    walk(&mut def, defs);
-                    map.remove("$ref");
-                    if let Value::Object(def) = def {
-                        for (k, v) in def {
-                            map.entry(k).or_insert(v);
-                        }
-                    }
-                }
-                map.values_mut().for_each(|v| walk(v, defs));
-            }
-            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, defs)),
-            _ => {}
-        }
-    }
-    walk(schema, &defs);
-}
+// The crate README's examples compile and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,33 +1,22 @@
-//! Validation: bytes in, a [`Report`] of findings out. The only place the document rules live.
+//! Validation: bytes in, a [`Report`] of findings out, each with its line and column.
+//!
+//! This module owns what only source text has: its size, encoding and syntax, duplicate keys,
+//! and positions. What the fields may hold is [`rules`](crate::rules), which this module runs
+//! on the parsed object (and deserialisation and the builder run without positions).
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
-use serde_json::{Map, Value};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
 
-use crate::finding::{Code, Finding, Report};
+use crate::StatusDocument;
+use crate::finding::{Code, Finding};
 use crate::locate::{Index, Path, line_columns};
-use crate::{HealthStatus, SyncStatus};
+use crate::report::Report;
+use crate::rules::{self, Sink, describe, required_fields};
 
 /// The largest document accepted: a ConfigMap holds at most 1 MiB of data in all.
 pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
-
-/// How far in the future `last_check` may be before it is reported (clock skew between CI
-/// runners and the cluster is common and harmless).
-const FUTURE_TOLERANCE_SECONDS: i64 = 5 * 60;
-
-const REQUIRED: [(&str, &str); 6] = [
-    ("repo", "a non-empty string"),
-    ("server", "a non-empty string"),
-    ("sync_status", "one of SYNCED, OUT_OF_SYNC, UNKNOWN, ERROR"),
-    ("drift_count", "a whole number >= 0"),
-    ("files", "an array of non-empty strings"),
-    (
-        "last_check",
-        "an RFC 3339 timestamp such as 2026-04-21T10:00:00Z",
-    ),
-];
-const OPTIONAL: [&str; 4] = ["revision", "health_status", "message", "environment"];
 
 /// Validates documents; holds the settings a check depends on.
 ///
@@ -43,7 +32,7 @@ const OPTIONAL: [&str; 4] = ["revision", "health_status", "message", "environmen
 ///     "sync_status": "SYNCED", "drift_count": 0, "files": [],
 ///     "last_check": "2026-04-21T10:00:00Z"}"#);
 /// assert!(report.is_valid());
-/// assert_eq!(report.findings[0].code.name(), "future-last-check");
+/// assert_eq!(report.findings()[0].code().name(), "future-last-check");
 /// ```
 #[derive(Debug, Clone)]
 pub struct Validator {
@@ -91,12 +80,12 @@ impl Validator {
         // Document order is what a reader scans; errors before warnings at the same spot.
         findings.sort_by_key(|f| {
             (
-                f.line.unwrap_or(usize::MAX),
-                f.column.unwrap_or(0),
-                f.severity,
+                f.line().unwrap_or(usize::MAX),
+                f.column().unwrap_or(0),
+                f.severity(),
             )
         });
-        Report { document, findings }
+        Report::new(document, findings)
     }
 }
 
@@ -114,21 +103,23 @@ impl<'a> Check<'a> {
     fn positioned(self) -> Vec<Finding> {
         let Check {
             src,
-            mut findings,
+            findings,
             offsets,
             ..
         } = self;
-        let pending: Vec<(usize, usize)> = offsets
-            .iter()
-            .enumerate()
-            .filter_map(|(i, offset)| offset.map(|o| (i, o)))
-            .collect();
-        let positions = line_columns(src, &pending.iter().map(|&(_, o)| o).collect::<Vec<_>>());
-        for ((i, _), (line, column)) in pending.into_iter().zip(positions) {
-            findings[i].line = Some(line);
-            findings[i].column = Some(column);
-        }
+        let pending: Vec<usize> = offsets.iter().flatten().copied().collect();
+        // In the order of `pending`, which is the order of the findings that have an offset.
+        let mut positions = line_columns(src, &pending).into_iter();
         findings
+            .into_iter()
+            .zip(offsets)
+            .map(
+                |(finding, offset)| match offset.and_then(|_| positions.next()) {
+                    Some((line, column)) => finding.at(line, column),
+                    None => finding,
+                },
+            )
+            .collect()
     }
 
     /// Adds a finding whose position is already known (or unknowable).
@@ -137,7 +128,7 @@ impl<'a> Check<'a> {
         self.offsets.push(None);
     }
 
-    fn run(&mut self, settings: &Validator, bytes: &'a [u8]) -> Option<crate::StatusDocument> {
+    fn run(&mut self, settings: &Validator, bytes: &'a [u8]) -> Option<StatusDocument> {
         if bytes.len() > settings.max_bytes {
             self.add(Finding::new(
                 Code::TooLarge,
@@ -188,7 +179,10 @@ impl<'a> Check<'a> {
             self.add(Finding::new(
                 Code::EmptyDocument,
                 "$",
-                "the document is empty; expected a JSON object with repo, server, sync_status, drift_count, files and last_check",
+                format!(
+                    "the document is empty; expected a JSON object with {}",
+                    required_fields()
+                ),
             ));
             return None;
         }
@@ -200,69 +194,33 @@ impl<'a> Check<'a> {
             }
         };
         self.index = Index::build(src);
-        let Value::Object(object) = &value else {
-            self.push(
-                Code::NotAnObject,
-                &Path::root(),
-                format!(
-                    "expected a JSON object with repo, server, sync_status, drift_count, files and last_check, found {}",
-                    describe(&value)
-                ),
-            );
-            return None;
+        let object = match value {
+            Value::Object(object) => object,
+            other => {
+                self.push(
+                    Code::NotAnObject,
+                    &Path::root(),
+                    format!(
+                        "expected a JSON object with {}, found {}",
+                        required_fields(),
+                        describe(&other)
+                    ),
+                );
+                return None;
+            }
         };
-        self.check_object(settings, object);
+        rules::check_object(&object, settings.now, self);
+        self.duplicate_keys();
         if self.findings.iter().any(|f| f.fails(false)) {
             return None;
         }
-        match serde_json::from_value(value) {
+        match StatusDocument::from_checked(object) {
             Ok(doc) => Some(doc),
-            Err(e) => {
-                // Unreachable when the checks above are complete; reported rather than trusted.
-                self.push(Code::WrongType, &Path::root(), e.to_string());
+            Err(finding) => {
+                self.found(finding, &Path::root());
                 None
             }
         }
-    }
-
-    fn check_object(&mut self, settings: &Validator, object: &Map<String, Value>) {
-        let root = Path::root();
-        for (field, expected) in REQUIRED {
-            if !object.contains_key(field) {
-                self.push(
-                    Code::MissingField,
-                    &root,
-                    format!("missing required field `{field}`: expected {expected}"),
-                );
-                // The path names the field, the position the object it belongs in.
-                if let Some(last) = self.findings.last_mut() {
-                    last.path = root.key(field).to_string();
-                }
-            }
-        }
-        for (key, value) in object {
-            let path = root.key(key);
-            match key.as_str() {
-                "repo" | "server" => self.non_empty_string(&path, value),
-                "sync_status" => self.sync_status(&path, value),
-                "drift_count" => self.drift_count(&path, value),
-                "files" => self.files(&path, value),
-                "last_check" => self.last_check(settings, &path, value),
-                "health_status" => self.health_status(&path, value),
-                "revision" | "message" | "environment" => self.optional_string(&path, value),
-                _ => self.push(
-                    Code::UnknownField,
-                    &path,
-                    format!(
-                        "unknown field `{key}` is kept and served as-is; known fields are {}, {}",
-                        REQUIRED.map(|(f, _)| f).join(", "),
-                        OPTIONAL.join(", ")
-                    ),
-                ),
-            }
-        }
-        self.consistency(object);
-        self.duplicate_keys();
     }
 
     fn duplicate_keys(&mut self) {
@@ -294,182 +252,17 @@ impl<'a> Check<'a> {
         }
     }
 
-    fn consistency(&mut self, object: &Map<String, Value>) {
-        let drift = object.get("drift_count").and_then(Value::as_u64);
-        let files = object.get("files").and_then(Value::as_array);
-        if let (Some(drift), Some(files)) = (drift, files)
-            && (drift as usize) < files.len()
-        {
-            self.push(
-                Code::DriftBelowFiles,
-                &Path::root().key("drift_count"),
-                format!(
-                    "drift_count is {drift} but files lists {} entries; drift_count counts the drifted files",
-                    files.len()
-                ),
-            );
-        }
-        if object.get("sync_status").and_then(Value::as_str) == Some(SyncStatus::Synced.as_str())
-            && let Some(drift @ 1..) = drift
-        {
-            self.push(
-                Code::SyncedWithDrift,
-                &Path::root().key("sync_status"),
-                format!("sync_status is SYNCED but drift_count is {drift}; expected OUT_OF_SYNC, or drift_count 0"),
-            );
-        }
-    }
-
-    fn non_empty_string(&mut self, path: &Path, value: &Value) {
-        match value {
-            Value::String(s) if s.trim().is_empty() => self.push(
-                Code::EmptyString,
-                path,
-                format!("{path} is empty; expected a non-empty string"),
-            ),
-            Value::String(_) => {}
-            other => self.wrong_type(path, "a non-empty string", other),
-        }
-    }
-
-    fn optional_string(&mut self, path: &Path, value: &Value) {
-        if !matches!(value, Value::String(_) | Value::Null) {
-            self.wrong_type(path, "a string", value);
-        }
-    }
-
-    fn sync_status(&mut self, path: &Path, value: &Value) {
-        let Value::String(s) = value else {
-            return self.wrong_type(path, "one of SYNCED, OUT_OF_SYNC, UNKNOWN, ERROR", value);
-        };
-        if SyncStatus::from_canonical(s).is_some() {
-            return;
-        }
-        let hint = match s.parse::<SyncStatus>() {
-            Ok(canonical) => format!(
-                "; write \"{canonical}\" (statusctl render accepts Argo CD's \"{s}\" and writes \"{canonical}\")"
-            ),
-            Err(_) => String::new(),
-        };
-        self.push(
-            Code::InvalidSyncStatus,
-            path,
-            format!(
-                "sync_status is {s:?}; expected one of SYNCED, OUT_OF_SYNC, UNKNOWN, ERROR{hint}"
-            ),
-        );
-    }
-
-    fn drift_count(&mut self, path: &Path, value: &Value) {
-        match value {
-            Value::Number(n) if n.is_u64() => {}
-            Value::Number(n) if n.is_i64() => self.push(
-                Code::NegativeDriftCount,
-                path,
-                format!("drift_count is {n}; expected a whole number >= 0"),
-            ),
-            Value::Number(n) => self.push(
-                Code::WrongType,
-                path,
-                format!("drift_count is {n}; expected a whole number >= 0 (no fraction, at most 18446744073709551615)"),
-            ),
-            other => self.wrong_type(path, "a whole number >= 0", other),
-        }
-    }
-
-    fn files(&mut self, path: &Path, value: &Value) {
-        let Value::Array(items) = value else {
-            return self.wrong_type(path, "an array of non-empty strings", value);
-        };
-        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let item_path = path.index(i);
-            match item {
-                Value::String(s) if s.trim().is_empty() => self.push(
-                    Code::EmptyString,
-                    &item_path,
-                    format!("{item_path} is empty; expected a file name"),
-                ),
-                Value::String(s) => {
-                    if let Some(first) = seen.insert(s, i) {
-                        seen.insert(s, first);
-                        self.push(
-                            Code::DuplicateFile,
-                            &item_path,
-                            format!("{s:?} is listed already at {}", path.index(first)),
-                        );
-                    }
-                }
-                other => self.wrong_type(&item_path, "a non-empty string (a file name)", other),
-            }
-        }
-    }
-
-    fn last_check(&mut self, settings: &Validator, path: &Path, value: &Value) {
-        let Value::String(s) = value else {
-            return self.wrong_type(
-                path,
-                "an RFC 3339 timestamp string such as \"2026-04-21T10:00:00Z\"",
-                value,
-            );
-        };
-        match DateTime::parse_from_rfc3339(s) {
-            Ok(t) => {
-                let now = settings.now.unwrap_or_else(Utc::now);
-                if t.with_timezone(&Utc) > now + Duration::seconds(FUTURE_TOLERANCE_SECONDS) {
-                    self.push(
-                        Code::FutureLastCheck,
-                        path,
-                        format!(
-                            "last_check {s} is in the future (now is {}); is a clock wrong?",
-                            now.format("%Y-%m-%dT%H:%M:%SZ")
-                        ),
-                    );
-                }
-            }
-            Err(e) => {
-                // The commonest mistake is a local time without an offset; say so plainly.
-                let why =
-                    if chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").is_ok() {
-                        "it has no UTC offset; add Z for UTC or an offset such as +02:00".to_owned()
-                    } else {
-                        e.to_string()
-                    };
-                self.push(
-                    Code::InvalidTimestamp,
-                    path,
-                    format!("last_check {s:?} is not an RFC 3339 timestamp ({why}); expected a date, time and offset such as \"2026-04-21T10:00:00Z\""),
-                )
-            }
-        }
-    }
-
-    fn health_status(&mut self, path: &Path, value: &Value) {
-        let expected = "one of Healthy, Progressing, Degraded, Suspended, Missing, Unknown";
-        match value {
-            Value::Null => {}
-            Value::String(s) if HealthStatus::from_canonical(s).is_some() => {}
-            Value::String(s) => self.push(
-                Code::InvalidHealthStatus,
-                path,
-                format!("health_status is {s:?}; expected {expected}"),
-            ),
-            other => self.wrong_type(path, expected, other),
-        }
-    }
-
-    fn wrong_type(&mut self, path: &Path, expected: &str, found: &Value) {
-        self.push(
-            Code::WrongType,
-            path,
-            format!("{path} is {}; expected {expected}", describe(found)),
-        );
-    }
-
     fn push(&mut self, code: Code, path: &Path, message: String) {
-        self.findings
-            .push(Finding::new(code, path.to_string(), message));
-        self.offsets.push(self.index.offset(self.src, path));
+        self.found(Finding::new(code, path.to_string(), message), path);
+    }
+}
+
+/// Findings from the rules get the position of the value they are about, once the source has
+/// been indexed (offsets now, lines and columns in one pass at the end).
+impl Sink for Check<'_> {
+    fn found(&mut self, finding: Finding, at: &Path) {
+        self.offsets.push(self.index.offset(self.src, at));
+        self.findings.push(finding);
     }
 }
 
@@ -492,24 +285,5 @@ fn syntax_finding(e: &serde_json::Error) -> Finding {
         finding.at(e.line(), e.column().max(1))
     } else {
         finding
-    }
-}
-
-/// "a number (3)", "a string (\"x\")", "an array", for messages.
-fn describe(value: &Value) -> String {
-    fn clip(s: &str) -> String {
-        if s.chars().count() > 40 {
-            format!("{}...", s.chars().take(40).collect::<String>())
-        } else {
-            s.to_owned()
-        }
-    }
-    match value {
-        Value::Null => "null".to_owned(),
-        Value::Bool(b) => format!("a boolean ({b})"),
-        Value::Number(n) => format!("a number ({n})"),
-        Value::String(s) => format!("a string ({:?})", clip(s)),
-        Value::Array(a) => format!("an array of {} items", a.len()),
-        Value::Object(_) => "an object".to_owned(),
     }
 }

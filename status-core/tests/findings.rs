@@ -15,8 +15,8 @@ fn render(report: &Report) -> String {
         report.is_valid(),
         report.passes(true)
     );
-    for f in &report.findings {
-        out.push_str(&format!("{} {}\n", f.code.id(), f));
+    for f in report.findings() {
+        out.push_str(&format!("{} {}\n", f.code().id(), f));
     }
     out
 }

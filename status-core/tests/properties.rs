@@ -35,15 +35,15 @@ proptest! {
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let report = validate(&bytes);
         // Invalid input always says why.
-        prop_assert!(report.is_valid() || !report.findings.is_empty());
+        prop_assert!(report.is_valid() || !report.findings().is_empty());
     }
 
     #[test]
     fn random_json_text_never_panics(src in "[\\[\\]{}\":,0-9a-z_ \n\\\\-]{0,200}") {
         let report = validate(src.as_bytes());
-        for f in &report.findings {
-            prop_assert!(f.path.starts_with('$'));
-            if let (Some(line), Some(column)) = (f.line, f.column) {
+        for f in report.findings() {
+            prop_assert!(f.path().starts_with('$'));
+            if let (Some(line), Some(column)) = (f.line(), f.column()) {
                 prop_assert!(line >= 1 && column >= 1);
             }
         }
@@ -53,8 +53,8 @@ proptest! {
     fn serialised_documents_validate_and_round_trip(doc in doc_strategy()) {
         for text in [doc.to_json(), doc.to_json_pretty()] {
             let report = validate(text.as_bytes());
-            prop_assert!(report.is_valid(), "{:?}", report.findings);
-            prop_assert_eq!(report.document.as_ref(), Some(&doc));
+            prop_assert!(report.is_valid(), "{:?}", report.findings());
+            prop_assert_eq!(report.document(), Some(&doc));
         }
     }
 

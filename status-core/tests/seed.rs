@@ -9,7 +9,7 @@ fn the_seeds_argocd_values_validate_cleanly() {
         br#"{"repo": "my-repo", "server": "my-server", "sync_status": "SYNCED",
             "drift_count": 0, "files": [], "last_check": "2026-04-21T10:00:00Z"}"#,
     );
-    assert!(report.passes(true), "{:?}", report.findings);
+    assert!(report.passes(true), "{:?}", report.findings());
 }
 
 #[test]
@@ -22,10 +22,10 @@ fn the_seeds_custom_status_json_validates_with_a_warning() {
     );
     assert!(report.is_valid());
     assert!(!report.passes(true));
-    let codes: Vec<Code> = report.findings.iter().map(|f| f.code).collect();
+    let codes: Vec<Code> = report.findings().iter().map(|f| f.code()).collect();
     assert_eq!(codes, [Code::SyncedWithDrift]);
-    assert_eq!(report.findings[0].severity, Severity::Warning);
-    assert_eq!(report.document.unwrap().sync_status, SyncStatus::Synced);
+    assert_eq!(report.findings()[0].severity(), Severity::Warning);
+    assert_eq!(report.document().unwrap().sync_status(), SyncStatus::Synced);
 }
 
 #[test]
@@ -135,12 +135,16 @@ fn a_document_with_a_hundred_thousand_findings_is_reported_whole() {
     ];
     for (src, code, count, last_item_len) in cases {
         let report = validate(src.as_bytes());
-        let found: Vec<_> = report.findings.iter().filter(|f| f.code == code).collect();
+        let found: Vec<_> = report
+            .findings()
+            .iter()
+            .filter(|f| f.code() == code)
+            .collect();
         assert_eq!(found.len(), count, "{code}");
         let last = found.last().unwrap();
         let array_end = src.find("],\"last_check\"").unwrap();
         assert_eq!(
-            last.path,
+            last.path(),
             if code == Code::WrongType {
                 "$.files[199999]"
             } else {
@@ -148,7 +152,7 @@ fn a_document_with_a_hundred_thousand_findings_is_reported_whole() {
             }
         );
         assert_eq!(
-            (last.line, last.column),
+            (last.line(), last.column()),
             (Some(1), Some(array_end - last_item_len + 1))
         );
     }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{ArgGroup, Parser, ValueEnum};
+use status_core::duration;
 
 /// How status-server is configured: every flag also reads a `STATUS_SERVER_*` variable.
 ///
@@ -57,8 +58,8 @@ pub struct Config {
     pub log_format: LogFormat,
 
     /// Report a document as stale (`gitops_status_stale` = 1) when its `last_check` is older
-    /// than this, such as `10m`, `1h` or `90s`.
-    #[arg(long, env = "STATUS_SERVER_STALE_AFTER", value_name = "DURATION", value_parser = parse_duration)]
+    /// than this, such as `10m`, `1h30m` or `90` (seconds).
+    #[arg(long, env = "STATUS_SERVER_STALE_AFTER", value_name = "DURATION", value_parser = duration::parse)]
     pub stale_after: Option<Duration>,
 
     /// HTTP worker threads [default: the cgroup CPU quota rounded up, at least 1, at most the
@@ -72,7 +73,7 @@ pub struct Config {
         long,
         env = "STATUS_SERVER_RESCAN_INTERVAL",
         value_name = "DURATION",
-        value_parser = parse_duration,
+        value_parser = duration::parse,
         default_value = "10s"
     )]
     pub rescan_interval: Duration,
@@ -109,52 +110,6 @@ fn parse_workers(s: &str) -> Result<usize, String> {
         Ok(n) if (1..=1024).contains(&n) => Ok(n),
         _ => Err(format!("`{s}` is not a worker count from 1 to 1024")),
     }
-}
-
-/// Parses a duration such as `90s`, `10m`, `1h`, `1d`, `500ms` or `1h30m`.
-///
-/// ```
-/// use std::time::Duration;
-/// assert_eq!(status_server::parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-/// assert_eq!(status_server::parse_duration("250ms"), Ok(Duration::from_millis(250)));
-/// assert!(status_server::parse_duration("10").is_err());
-/// ```
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let invalid =
-        || format!("`{s}` is not a duration: use a number and a unit, such as 90s, 10m, 1h, 500ms");
-    let mut rest = s.trim();
-    if rest.is_empty() {
-        return Err(invalid());
-    }
-    let mut total = Duration::ZERO;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .ok_or_else(invalid)?;
-        if digits == 0 {
-            return Err(invalid());
-        }
-        let number: u64 = rest[..digits].parse().map_err(|_| invalid())?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let unit = match &rest[..unit_len] {
-            "ms" => Duration::from_millis(1),
-            "s" => Duration::from_secs(1),
-            "m" => Duration::from_secs(60),
-            "h" => Duration::from_secs(3600),
-            "d" => Duration::from_secs(86_400),
-            _ => return Err(invalid()),
-        };
-        rest = &rest[unit_len..];
-        let part = u32::try_from(number)
-            .ok()
-            .and_then(|n| unit.checked_mul(n))
-            .ok_or_else(invalid)?;
-        total = total.checked_add(part).ok_or_else(invalid)?;
-    }
-    Ok(total)
 }
 
 /// One worker per CPU the cgroup may use (rounded up, so a 100m pod gets one), never more than
@@ -201,12 +156,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
-        assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
-        for bad in ["", "s", "10", "10x", "-1s", "1.5h", "m10"] {
-            assert!(parse_duration(bad).is_err(), "{bad:?} parsed");
+    fn duration_flags_take_status_cores_grammar() {
+        // `--flag=value`, so that clap takes `-1s` as a value, not as a flag.
+        let parse = |flag: &str, value: &str| {
+            Config::try_parse_from(["status-server", "--file", "f", &format!("{flag}={value}")])
+        };
+        // What this server and statusctl each accepted before they shared one grammar.
+        for (text, seconds) in [
+            ("90", 90.0),
+            ("90s", 90.0),
+            ("10m", 600.0),
+            ("1h30m", 5400.0),
+            ("250ms", 0.25),
+            ("1d", 86_400.0),
+        ] {
+            let config = parse("--stale-after", text).unwrap();
+            assert_eq!(
+                config.stale_after.map(|d| d.as_secs_f64()),
+                Some(seconds),
+                "{text}"
+            );
+            let config = parse("--rescan-interval", text).unwrap();
+            assert_eq!(config.rescan_interval.as_secs_f64(), seconds, "{text}");
+        }
+        for bad in ["", "s", "10x", "-1s", "1.5h", "m10", "1h30", "3651d"] {
+            let err = parse("--stale-after", bad).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("`{bad}` is not a duration")),
+                "{bad:?}: {err}"
+            );
         }
     }
 

@@ -119,22 +119,14 @@ fn route_of(path: &str) -> Route<'_> {
         "/readyz" => ("/readyz", Kind::Readyz),
         "/metrics" => ("/metrics", Kind::Metrics),
         _ => match path.strip_prefix("/status/") {
-            // The key is the rest of the path (`name.json`); it must look like a ConfigMap key.
-            Some(key) if is_document_key(key) => ("/status/{name}.json", Kind::Document(key)),
+            // The key is the rest of the path (`name.json`): a document key, by status-core's rule.
+            Some(key) if status_core::is_document_key(key) => {
+                ("/status/{name}.json", Kind::Document(key))
+            }
             _ => ("other", Kind::Other),
         },
     };
     Route { label, kind }
-}
-
-/// ConfigMap keys are `[-._a-zA-Z0-9]+`; a document key also ends in `.json` and is not hidden.
-fn is_document_key(key: &str) -> bool {
-    key.len() > ".json".len()
-        && key.ends_with(".json")
-        && !key.starts_with('.')
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 fn document(req: &HttpRequest, snapshot: &Snapshot, key: &str) -> HttpResponse {

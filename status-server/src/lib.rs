@@ -35,7 +35,7 @@ use anyhow::{Context, bail};
 use arc_swap::ArcSwap;
 
 pub use clap::Parser;
-pub use config::{Config, LogFormat, parse_duration};
+pub use config::{Config, LogFormat};
 
 use crate::http::AppState;
 use crate::metrics::Metrics;

@@ -247,11 +247,11 @@ impl Collector for DocumentCollector {
             for status in SyncStatus::ALL {
                 let labels = [
                     ("document", Escaped(*key)),
-                    ("repo", Escaped(doc.repo.as_str())),
-                    ("server", Escaped(doc.server.as_str())),
+                    ("repo", Escaped(doc.repo())),
+                    ("server", Escaped(doc.server())),
                     ("status", Escaped(status.as_str())),
                 ];
-                ConstGauge::new(i64::from(doc.sync_status == status))
+                ConstGauge::new(i64::from(doc.sync_status() == status))
                     .encode(sync.encode_family(&labels)?)?;
             }
         }
@@ -264,7 +264,7 @@ impl Collector for DocumentCollector {
         )?;
         for (key, doc) in &served {
             let labels = doc_labels(key, doc);
-            ConstGauge::new(i64::try_from(doc.drift_count).unwrap_or(i64::MAX))
+            ConstGauge::new(i64::try_from(doc.drift_count()).unwrap_or(i64::MAX))
                 .encode(drift.encode_family(&labels)?)?;
         }
 
@@ -306,11 +306,11 @@ fn doc_labels<'a>(
 ) -> [(&'static str, Escaped<&'a str>); 3] {
     [
         ("document", Escaped(key)),
-        ("repo", Escaped(doc.repo.as_str())),
-        ("server", Escaped(doc.server.as_str())),
+        ("repo", Escaped(doc.repo())),
+        ("server", Escaped(doc.server())),
     ]
 }
 
 fn last_check_seconds(doc: &status_core::StatusDocument) -> f64 {
-    doc.last_check.timestamp_millis() as f64 / 1000.0
+    doc.last_check().timestamp_millis() as f64 / 1000.0
 }

@@ -318,13 +318,13 @@ fn load_valid(path: &Path, stamp: SystemTime) -> Option<Arc<Entry>> {
 
 fn validate(path: &Path, bytes: Vec<u8>, modified: SystemTime) -> Loaded {
     let report = status_core::validate(&bytes);
-    match report.document {
+    let findings: Vec<Finding> = report.of(Severity::Error).cloned().collect();
+    match report.into_document() {
         Some(document) => Loaded::Valid(Arc::new(Entry {
             body: Body::new(Bytes::from(bytes), modified),
             document,
         })),
         None => {
-            let findings: Vec<Finding> = report.of(Severity::Error).cloned().collect();
             let message = match findings.as_slice() {
                 [] => "invalid status document".to_owned(),
                 [one] => one.to_string(),
@@ -343,8 +343,9 @@ fn validate(path: &Path, bytes: Vec<u8>, modified: SystemTime) -> Loaded {
     }
 }
 
-/// The document keys of a directory: visible `*.json` entries that are (or link to) files.
-/// Kubelet's own entries (`..data`, `..2026_...`) start with dots and are skipped.
+/// The document keys of a directory: entries whose names are document keys
+/// ([`status_core::is_document_key`]) and that are (or link to) files. Kubelet's own entries
+/// (`..data`, `..2026_...`) start with dots and are skipped.
 fn list_keys(dir: &Path) -> io::Result<BTreeSet<String>> {
     let mut keys = BTreeSet::new();
     for entry in std::fs::read_dir(dir)? {
@@ -352,7 +353,9 @@ fn list_keys(dir: &Path) -> io::Result<BTreeSet<String>> {
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        if name.starts_with('.') || !name.ends_with(".json") || name.len() == ".json".len() {
+        // Only names that could be ConfigMap document keys: the same rule as the routes, so
+        // every listed document can be asked for by name.
+        if !status_core::is_document_key(&name) {
             continue;
         }
         // `metadata` follows the symlink: a link to a directory is not a document. A dangling
@@ -416,6 +419,8 @@ mod tests {
         std::fs::write(low.path().join("other.json"), DOC).unwrap();
         std::fs::write(low.path().join("..hidden.json"), DOC).unwrap();
         std::fs::write(low.path().join("notes.txt"), DOC).unwrap();
+        // Not a ConfigMap key, so no route could serve it: not listed either.
+        std::fs::write(low.path().join("my status.json"), DOC).unwrap();
         let newer = DOC.replace("\"r\"", "\"r2\"");
         std::fs::write(high.path().join("status.json"), &newer).unwrap();
         let store = DocumentStore::new(vec![

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::json;
-use status_core::{MAX_DOCUMENT_BYTES, StatusDocument, SyncStatus};
+use status_core::{MAX_DOCUMENT_BYTES, StatusDocument, SyncStatus, duration};
 
 use crate::exit::{Exit, Failure};
 
@@ -35,8 +35,8 @@ pub(crate) struct GetArgs {
 pub(crate) struct CheckArgs {
     #[command(flatten)]
     source: Source,
-    /// Unhealthy when `last_check` is older than this (e.g. 10m, 1h).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Unhealthy when `last_check` is older than this (e.g. 10m, 1h30m, or 90 for seconds).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
     max_age: Option<Duration>,
     /// Unhealthy unless `sync_status` is SYNCED.
     #[arg(long)]
@@ -59,7 +59,7 @@ struct Source {
     #[arg(long, value_name = "KEY")]
     name: Option<String>,
     /// Give up on the request after this long.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration::parse)]
     timeout: Duration,
 }
 
@@ -122,25 +122,20 @@ impl Source {
             return Err(format!("cannot read {url}: the server answered {status}"));
         }
         let body = read_body(response, &url)?;
-        let report = status_core::validate(&body);
-        match report.document {
-            Some(document) => Ok(Fetched {
+        match status_core::validate(&body).into_result(false) {
+            Ok(document) => Ok(Fetched {
                 url,
                 body,
                 document,
             }),
-            None => {
-                let findings: Vec<String> = report
-                    .findings
-                    .iter()
-                    .filter(|f| f.fails(false))
-                    .map(|f| format!("  {f}"))
-                    .collect();
+            Err(status_core::Error::Invalid { findings }) => {
+                let findings: Vec<String> = findings.iter().map(|f| format!("  {f}")).collect();
                 Err(format!(
                     "{url} serves an invalid status document:\n{}",
                     findings.join("\n")
                 ))
             }
+            Err(other) => Err(format!("{url} serves an invalid status document: {other}")),
         }
     }
 }
@@ -211,7 +206,7 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
         }
     };
     let doc = &fetched.document;
-    let age = Utc::now().signed_duration_since(doc.last_check);
+    let age = Utc::now().signed_duration_since(doc.last_check());
     let age_seconds = age.num_seconds();
     let mut problems = Vec::new();
     if let Some(max_age) = args.max_age
@@ -219,23 +214,23 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
     {
         problems.push(format!(
             "stale: last_check {} is {} old, more than --max-age {}",
-            status_core::format_timestamp(&doc.last_check),
+            status_core::format_timestamp(&doc.last_check()),
             format_duration(Duration::from_secs(age_seconds.max(0).unsigned_abs())),
             format_duration(max_age)
         ));
     }
-    if args.require_synced && doc.sync_status != SyncStatus::Synced {
+    if args.require_synced && doc.sync_status() != SyncStatus::Synced {
         problems.push(format!(
             "not synced: sync_status is {}",
-            doc.sync_status.as_str()
+            doc.sync_status().as_str()
         ));
     }
     if let Some(max) = args.max_drift
-        && doc.drift_count > max
+        && doc.drift_count() > max
     {
         problems.push(format!(
             "drifted: drift_count {} is above --max-drift {max}",
-            doc.drift_count
+            doc.drift_count()
         ));
     }
     let healthy = problems.is_empty();
@@ -247,22 +242,22 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
                 "healthy": healthy,
                 "readable": true,
                 "problems": problems,
-                "repo": doc.repo,
-                "server": doc.server,
-                "sync_status": doc.sync_status.as_str(),
-                "drift_count": doc.drift_count,
-                "last_check": status_core::format_timestamp(&doc.last_check),
+                "repo": doc.repo(),
+                "server": doc.server(),
+                "sync_status": doc.sync_status().as_str(),
+                "drift_count": doc.drift_count(),
+                "last_check": status_core::format_timestamp(&doc.last_check()),
                 "age_seconds": age_seconds,
             })
         ),
         CheckFormat::Human => {
             let summary = format!(
                 "{} on {}: {}, drift {}, last_check {} ({} ago)",
-                doc.repo,
-                doc.server,
-                doc.sync_status.as_str(),
-                doc.drift_count,
-                status_core::format_timestamp(&doc.last_check),
+                doc.repo(),
+                doc.server(),
+                doc.sync_status().as_str(),
+                doc.drift_count(),
+                status_core::format_timestamp(&doc.last_check()),
                 format_duration(Duration::from_secs(age_seconds.max(0).unsigned_abs())),
             );
             if healthy {
@@ -276,33 +271,6 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
         }
     }
     Ok(if healthy { Exit::Success } else { Exit::Failed })
-}
-
-/// Parses `500ms`, `30s`, `10m`, `2h`, `1d`, or plain seconds.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration (use e.g. 30s, 10m, 2h)"))?;
-    let seconds = match unit {
-        "ms" => return Ok(Duration::from_millis(n)),
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => {
-            return Err(format!(
-                "{text:?}: unknown unit {unit:?} (use ms, s, m, h or d)"
-            ));
-        }
-    };
-    n.checked_mul(seconds)
-        .map(Duration::from_secs)
-        .ok_or_else(|| format!("{text:?} is too long"))
 }
 
 /// `1h2m3s`, `10m`, `45s`, `500ms`.
@@ -326,18 +294,58 @@ pub(crate) fn format_duration(d: Duration) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use clap::Parser;
+
+    /// What `statusctl` and status-server each accepted before they shared one grammar.
+    pub(crate) const ACCEPTED_BEFORE: [(&str, Duration); 6] = [
+        ("90", Duration::from_secs(90)),
+        ("90s", Duration::from_secs(90)),
+        ("10m", Duration::from_secs(600)),
+        ("1h30m", Duration::from_secs(5400)),
+        ("250ms", Duration::from_millis(250)),
+        ("1d", Duration::from_secs(86_400)),
+    ];
 
     #[test]
-    fn durations_parse_and_print() {
-        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert!(parse_duration("10 minutes").is_err());
-        assert!(parse_duration("").is_err());
+    fn duration_flags_take_status_cores_grammar() {
+        // `--flag=value`, so that clap takes `-1s` as a value, not as a flag.
+        let check = |text: &str| {
+            crate::Cli::try_parse_from([
+                "statusctl",
+                "check",
+                "--url",
+                "http://h",
+                &format!("--max-age={text}"),
+                &format!("--timeout={text}"),
+            ])
+        };
+        for (text, expected) in ACCEPTED_BEFORE {
+            let crate::Command::Check(args) = check(text).unwrap().command else {
+                panic!("not check");
+            };
+            assert_eq!(args.max_age, Some(expected), "{text}");
+            assert_eq!(args.source.timeout, expected, "{text}");
+        }
+        for bad in ["", "soon", "10 minutes", "-1s", "1.5h", "1h30", "3651d"] {
+            let err = check(bad).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("`{bad}` is not a duration")),
+                "{bad:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn durations_print_in_the_grammar_they_are_parsed_in() {
         assert_eq!(format_duration(Duration::from_secs(3723)), "1h2m3s");
         assert_eq!(format_duration(Duration::from_secs(600)), "10m");
+        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
+        for d in [3723, 600, 90, 86_400 * 3 + 5] {
+            let d = Duration::from_secs(d);
+            assert_eq!(duration::parse(&format_duration(d)).ok(), Some(d));
+        }
     }
 
     #[test]

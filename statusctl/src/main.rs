@@ -11,7 +11,6 @@
 mod check;
 mod exit;
 mod input;
-mod k8s_names;
 mod push;
 mod render;
 mod report;

@@ -27,7 +27,7 @@ use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
 use status_kube::{ClientOptions, Request, Verb};
 
 use crate::exit::{Exit, Failure};
-use crate::{input, k8s_names, report};
+use crate::{input, report};
 use failure::{Attempt, Target};
 
 /// The field manager of the empty apply that creates a missing ConfigMap. It never owns a
@@ -80,7 +80,7 @@ pub(crate) struct Args {
     #[arg(long)]
     dry_run: bool,
     /// Give up after this long, retries included (e.g. 30s, 2m).
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::check::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = status_core::duration::parse)]
     timeout: Duration,
 }
 
@@ -96,7 +96,7 @@ struct Pushed {
 }
 
 pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
-    if !k8s_names::is_served_key(&args.key) {
+    if !status_core::is_document_key(&args.key) {
         // Pushed all the same (the key is valid), but nobody would ever see it.
         eprintln!(
             "statusctl: warning: --key {:?} is not served: status-server serves only *.json keys that do not start with `.`",
@@ -105,11 +105,11 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     }
     let input = input::read(&args.file)?;
     let checked = status_core::validate(&input.bytes);
-    for finding in &checked.findings {
+    for finding in checked.findings() {
         eprintln!("{}", report::human_line(&input.name, finding));
     }
-    let Some(document) = checked.document else {
-        let errors = checked.of(Severity::Error).count();
+    let errors = checked.of(Severity::Error).count();
+    let Some(document) = checked.into_document() else {
         eprintln!(
             "statusctl: {} is not a valid status document ({errors} error{}); nothing was pushed",
             input.name,
@@ -278,14 +278,14 @@ impl Pusher<'_> {
         let stored = current.data.as_ref().and_then(|d| d.get(key.as_str()));
         if let Some(stored) = stored {
             match status_core::parse(stored.as_bytes()) {
-                Ok(old) if old.last_check > document.last_check && !self.args.force => {
+                Ok(old) if old.last_check() > document.last_check() && !self.args.force => {
                     return Err(Attempt::Fatal(Failure::new(
                         Exit::Refused,
                         format!(
                             "refusing to push: configmap {}/{name} key {key} holds a document with last_check {}, newer than this document's last_check {} (an older pipeline finishing after a newer one?); nothing was pushed. Use --force to push anyway",
                             self.namespace,
-                            status_core::format_timestamp(&old.last_check),
-                            status_core::format_timestamp(&document.last_check),
+                            status_core::format_timestamp(&old.last_check()),
+                            status_core::format_timestamp(&document.last_check()),
                         ),
                     )));
                 }
@@ -361,7 +361,7 @@ fn print_pushed(ctx: &Pusher<'_>, pushed: &Pushed, document: &StatusDocument) {
         (false, true) => "unchanged",
         (false, false) => "updated",
     };
-    let last_check = status_core::format_timestamp(&document.last_check);
+    let last_check = status_core::format_timestamp(&document.last_check());
     if ctx.args.dry_run {
         let mut configmap = pushed.configmap.clone();
         configmap.metadata.managed_fields = None;
@@ -388,4 +388,26 @@ fn jitter(base: Duration) -> Duration {
         .build_hasher()
         .finish();
     base + Duration::from_nanos(random % (base.as_nanos().max(1) as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[test]
+    fn timeout_takes_status_cores_duration_grammar() {
+        for (text, expected) in crate::check::tests::ACCEPTED_BEFORE {
+            let cli = crate::Cli::try_parse_from([
+                "statusctl",
+                "push",
+                "doc.json",
+                &format!("--timeout={text}"),
+            ])
+            .unwrap();
+            let crate::Command::Push(args) = cli.command else {
+                panic!("not push");
+            };
+            assert_eq!(args.timeout, expected, "{text}");
+        }
+    }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Map, Value, json};
-use status_core::{Finding, HealthStatus, NonEmptyString, StatusDocument, SyncStatus, Validator};
+use status_core::{Finding, HealthStatus, StatusDocument, SyncStatus, Validator};
 
 use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
 
@@ -120,7 +120,7 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     };
     let rendered = match build(&args, listed, Utc::now()) {
         Ok(rendered) => rendered,
-        Err(findings) => {
+        Err(status_core::Error::Invalid { findings }) => {
             let mut err = std::io::stderr().lock();
             for finding in &findings {
                 writeln!(err, "statusctl: {}", flag_finding(finding))?;
@@ -131,6 +131,7 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
             )?;
             return Ok(Exit::Failed);
         }
+        Err(other) => return Err(Failure::usage(other.to_string())),
     };
     {
         let mut err = std::io::stderr().lock();
@@ -159,53 +160,46 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
 
 /// Builds the document from `args` plus the files read from `--files-from`, at `now`.
 ///
-/// Returns the failing findings when status-core rejects the result (an empty `--repo`, say).
+/// Fails with status-core's [`status_core::Error::Invalid`], holding the failing findings, when
+/// it rejects the result (an empty `--repo`, say).
 pub(crate) fn build(
     args: &Args,
     listed: Vec<String>,
     now: DateTime<Utc>,
-) -> Result<Rendered, Vec<Finding>> {
-    let files: Vec<NonEmptyString> = args
-        .files
-        .iter()
-        .cloned()
-        .chain(listed)
-        .map(NonEmptyString)
-        .collect();
+) -> Result<Rendered, status_core::Error> {
     let last_check = args.last_check.unwrap_or_else(|| {
         // Whole seconds: sub-second digits are noise in a status page and in diffs.
         DateTime::from_timestamp(now.timestamp(), 0)
             .unwrap_or(now)
             .fixed_offset()
     });
-    let doc = StatusDocument {
-        repo: args.repo.clone(),
-        server: args.server.clone(),
-        sync_status: args.sync_status,
-        drift_count: args.drift_count.unwrap_or(files.len() as u64),
-        files,
-        last_check,
-        revision: args.revision.clone(),
-        health_status: args.health_status,
-        message: args.message.clone(),
-        environment: args.environment.clone(),
-        extra: Map::new(),
-    };
-    // Validate the very bytes that will be written, not the struct they came from.
+    // drift_count defaults to the number of files, in the builder as here.
+    let mut builder =
+        StatusDocument::builder(&args.repo, &args.server, args.sync_status, last_check)
+            .files(args.files.iter().cloned().chain(listed));
+    if let Some(drift_count) = args.drift_count {
+        builder = builder.drift_count(drift_count);
+    }
+    if let Some(revision) = &args.revision {
+        builder = builder.revision(revision);
+    }
+    if let Some(health_status) = args.health_status {
+        builder = builder.health_status(health_status);
+    }
+    if let Some(message) = &args.message {
+        builder = builder.message(message);
+    }
+    if let Some(environment) = &args.environment {
+        builder = builder.environment(environment);
+    }
+    let doc = builder.build()?;
+    // Check the very bytes that will be written, not the struct they came from; this also
+    // yields the warnings, which the builder does not report.
     let json = doc.to_json_pretty();
     let report = Validator::new().now(now).validate(json.as_bytes());
-    if report.is_valid() {
-        Ok(Rendered {
-            json,
-            warnings: report.findings,
-        })
-    } else {
-        Err(report
-            .findings
-            .into_iter()
-            .filter(|f| f.fails(false))
-            .collect())
-    }
+    let warnings = report.findings().to_vec();
+    report.into_result(false)?;
+    Ok(Rendered { json, warnings })
 }
 
 /// The file names in a `--files-from` input: one per line, blank lines skipped, `\r\n` accepted.
@@ -230,7 +224,7 @@ pub(crate) fn parse_file_list(name: &str, bytes: &[u8]) -> Result<Vec<String>, F
 /// A finding about a built document, naming the flag its field came from.
 fn flag_finding(finding: &Finding) -> String {
     let field = finding
-        .path
+        .path()
         .strip_prefix("$.")
         .map(|p| p.split(['.', '[']).next().unwrap_or(p))
         .unwrap_or("");
@@ -246,10 +240,10 @@ fn flag_finding(finding: &Finding) -> String {
     };
     format!(
         "{}[{}] {}{from}: {}",
-        finding.severity,
-        finding.code.name(),
-        finding.path,
-        finding.message
+        finding.severity(),
+        finding.code().name(),
+        finding.path(),
+        finding.message()
     )
 }
 
@@ -318,16 +312,19 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
 }
 
 fn parse_sync_status(s: &str) -> Result<SyncStatus, String> {
-    s.parse::<SyncStatus>().map_err(|_| {
-        "expected one of SYNCED, OUT_OF_SYNC, UNKNOWN, ERROR (Argo CD's Synced, OutOfSync, Unknown and any case are accepted too)".to_owned()
-    })
+    s.parse::<SyncStatus>().map_err(expected_values)
 }
 
 fn parse_health_status(s: &str) -> Result<HealthStatus, String> {
-    s.parse::<HealthStatus>().map_err(|_| {
-        "expected one of Healthy, Progressing, Degraded, Suspended, Missing, Unknown (any case)"
-            .to_owned()
-    })
+    s.parse::<HealthStatus>().map_err(expected_values)
+}
+
+/// "expected one of ...": the values as status-core lists them (clap names the flag and value).
+fn expected_values(e: status_core::Error) -> String {
+    match e {
+        status_core::Error::UnknownValue { expected, .. } => format!("expected one of {expected}"),
+        other => other.to_string(),
+    }
 }
 
 fn parse_drift_count(s: &str) -> Result<u64, String> {
@@ -368,6 +365,34 @@ mod tests {
     }
 
     #[test]
+    fn the_help_names_every_value_of_status_cores_tables() {
+        use clap::CommandFactory;
+        let mut cli = crate::Cli::command();
+        let render = cli.find_subcommand_mut("render").unwrap();
+        let help = |flag: &str| {
+            let arg = render
+                .get_arguments()
+                .find(|a| a.get_long() == Some(flag))
+                .unwrap();
+            arg.get_help().unwrap().to_string()
+        };
+        let sync = help("sync-status");
+        for value in SyncStatus::ALL {
+            assert!(
+                sync.contains(value.as_str()),
+                "--sync-status help lacks {value}: {sync}"
+            );
+        }
+        let health = help("health-status");
+        for value in HealthStatus::ALL {
+            assert!(
+                health.contains(value.as_str()),
+                "--health-status help lacks {value}: {health}"
+            );
+        }
+    }
+
+    #[test]
     fn file_list_skips_blank_lines_and_accepts_crlf() {
         let files = parse_file_list("x", b"a.yaml\r\n\r\n  \nb c.yaml\nlast").unwrap();
         assert_eq!(files, ["a.yaml", "b c.yaml", "last"]);
@@ -393,9 +418,13 @@ mod tests {
 
     #[test]
     fn empty_repo_is_rejected_with_its_finding() {
-        let findings = build(&args(" ", "s"), Vec::new(), Utc::now()).unwrap_err();
+        let Err(status_core::Error::Invalid { findings }) =
+            build(&args(" ", "s"), Vec::new(), Utc::now())
+        else {
+            panic!("a blank --repo was rendered");
+        };
         assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].path, "$.repo");
+        assert_eq!(findings[0].path(), "$.repo");
         assert_eq!(
             flag_finding(&findings[0]),
             "error[empty-string] $.repo (from --repo): $.repo is empty; expected a non-empty string"
@@ -438,15 +467,16 @@ mod tests {
             match result {
                 Ok(rendered) => {
                     let report = Validator::new().now(now).validate(rendered.json.as_bytes());
-                    prop_assert!(report.is_valid(), "{:?}", report.findings);
+                    prop_assert!(report.is_valid(), "{:?}", report.findings());
                     let yaml = configmap("n", Some("ns"), "status.json", &rendered.json).unwrap();
                     let back: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
                     prop_assert_eq!(back["data"]["status.json"].as_str(), Some(rendered.json.as_str()));
                 }
-                Err(findings) => {
+                Err(status_core::Error::Invalid { findings }) => {
                     prop_assert!(!findings.is_empty());
-                    prop_assert!(findings.iter().all(|f| f.code.name() == "empty-string"), "{:?}", findings);
+                    prop_assert!(findings.iter().all(|f| f.code().name() == "empty-string"), "{:?}", findings);
                 }
+                Err(other) => prop_assert!(false, "{other}"),
             }
         }
     }

@@ -97,7 +97,7 @@ fn write_human(
             }
         };
         let name = printable(&c.name);
-        for finding in &report.findings {
+        for finding in report.findings() {
             writeln!(out, "{}", human_line(&name, finding))?;
         }
         let errors = report.of(Severity::Error).count();
@@ -144,16 +144,16 @@ fn write_human(
 
 /// `FILE:LINE:COL: error[code] $.path: message`, or `FILE: ...` when the position is unknown.
 pub(crate) fn human_line(name: &str, finding: &Finding) -> String {
-    let place = match (finding.line, finding.column) {
+    let place = match (finding.line(), finding.column()) {
         (Some(line), Some(column)) => format!("{name}:{line}:{column}"),
         _ => name.to_owned(),
     };
     format!(
         "{place}: {}[{}] {}: {}",
-        finding.severity,
-        finding.code.name(),
-        printable(&finding.path),
-        printable(&finding.message)
+        finding.severity(),
+        finding.code().name(),
+        printable(finding.path()),
+        printable(finding.message())
     )
 }
 
@@ -168,7 +168,7 @@ fn write_json(out: &mut dyn Write, strict: bool, checked: &[Checked]) -> io::Res
                 "error": null,
                 "errors": report.of(Severity::Error).count(),
                 "warnings": report.of(Severity::Warning).count(),
-                "findings": report.findings.iter().map(|f| finding_json(f, strict)).collect::<Vec<_>>(),
+                "findings": report.findings().iter().map(|f| finding_json(f, strict)).collect::<Vec<_>>(),
             }),
             Err(reason) => json!({
                 "file": c.name,
@@ -204,18 +204,19 @@ pub(crate) fn quiet_broken_pipe(result: io::Result<()>) -> io::Result<()> {
     }
 }
 
-/// One finding as JSON; every key is always present (`null` when unknown) so scripts can rely on it.
+/// One finding as JSON: status-core's one shape of a finding (every key always present, `null`
+/// when unknown, the same as status-server's 503 body) plus `fails`, whether it fails under
+/// this run's `--strict`, placed after `severity` as docs/cli.md shows it.
 pub(crate) fn finding_json(finding: &Finding, strict: bool) -> Value {
-    json!({
-        "code": finding.code.id(),
-        "name": finding.code.name(),
-        "severity": finding.severity.as_str(),
-        "fails": finding.fails(strict),
-        "path": finding.path,
-        "message": finding.message,
-        "line": finding.line,
-        "column": finding.column,
-    })
+    let mut value = serde_json::to_value(finding).unwrap_or_default();
+    if let Value::Object(fields) = &mut value {
+        let at = fields
+            .keys()
+            .position(|k| k == "severity")
+            .map_or(fields.len(), |i| i + 1);
+        fields.shift_insert(at, "fails".to_owned(), finding.fails(strict).into());
+    }
+    value
 }
 
 fn write_github(
@@ -227,7 +228,7 @@ fn write_github(
     for c in checked {
         match &c.outcome {
             Ok(report) => {
-                for finding in &report.findings {
+                for finding in report.findings() {
                     writeln!(out, "{}", github_line(&c.name, finding, strict))?;
                 }
             }
@@ -254,19 +255,19 @@ pub(crate) fn github_line(name: &str, finding: &Finding, strict: bool) -> String
         "warning"
     };
     let mut properties = format!("file={}", escape_property(name));
-    if let (Some(line), Some(column)) = (finding.line, finding.column) {
+    if let (Some(line), Some(column)) = (finding.line(), finding.column()) {
         properties.push_str(&format!(",line={line},col={column}"));
     }
     let title = format!(
         "{} {} at {}",
-        finding.code.id(),
-        finding.code.name(),
-        finding.path
+        finding.code().id(),
+        finding.code().name(),
+        finding.path()
     );
     properties.push_str(&format!(",title={}", escape_property(&title)));
     format!(
         "::{command} {properties}::{}",
-        escape_data(&finding.message)
+        escape_data(finding.message())
     )
 }
 

@@ -31,9 +31,11 @@ fn generated_files() -> Result<Vec<(PathBuf, String)>> {
 const VALUES_SCHEMA_IN: &str =
     include_str!("../../charts/gitops-status-server/values.schema.in.json");
 
-/// The chart's `values.schema.json`: the hand-written schema with the status-core document schema
-/// embedded for `statusJson` and for every value of `extraStatusFiles`, so that Helm itself
-/// refuses `sync_status: BOGUS` or `drift_count: -1` and names the field.
+/// The chart's `values.schema.json`: the hand-written schema with what status-core defines
+/// filled in where it says "generated": the document schema for `statusJson` and for every value
+/// of `extraStatusFiles` (so that Helm itself refuses `sync_status: BOGUS` or `drift_count: -1`
+/// and names the field), and the duration grammar's pattern (so that `server.staleAfter`
+/// accepts exactly what status-server's `--stale-after` does).
 fn values_schema(document: &serde_json::Value) -> Result<serde_json::Value> {
     let mut values: serde_json::Value = serde_json::from_str(VALUES_SCHEMA_IN)
         .context("parsing charts/gitops-status-server/values.schema.in.json")?;
@@ -42,9 +44,16 @@ fn values_schema(document: &serde_json::Value) -> Result<serde_json::Value> {
     if let Some(object) = embedded.as_object_mut() {
         object.remove("$schema");
     }
-    for pointer in [
-        "/properties/statusJson",
-        "/properties/extraStatusFiles/additionalProperties",
+    for (pointer, generated) in [
+        ("/properties/statusJson", embedded.clone()),
+        (
+            "/properties/extraStatusFiles/additionalProperties",
+            embedded,
+        ),
+        (
+            "/definitions/duration/pattern",
+            status_core::duration::DURATION_PATTERN.into(),
+        ),
     ] {
         let slot = values
             .pointer_mut(pointer)
@@ -52,9 +61,22 @@ fn values_schema(document: &serde_json::Value) -> Result<serde_json::Value> {
         if !slot.as_str().is_some_and(|s| s.starts_with("generated")) {
             bail!("values.schema.in.json: {pointer} should be a \"generated: ...\" placeholder");
         }
-        *slot = embedded.clone();
+        *slot = generated;
+    }
+    if let Some(left) = placeholder(&values) {
+        bail!("values.schema.in.json: {left:?} is a placeholder nothing fills in");
     }
     Ok(values)
+}
+
+/// The first "generated: ..." string left in `value`, if any.
+fn placeholder(value: &serde_json::Value) -> Option<&str> {
+    match value {
+        serde_json::Value::String(s) if s.starts_with("generated:") => Some(s),
+        serde_json::Value::Array(items) => items.iter().find_map(placeholder),
+        serde_json::Value::Object(map) => map.values().find_map(placeholder),
+        _ => None,
+    }
 }
 
 fn pretty(value: &serde_json::Value) -> Result<String> {
@@ -104,5 +126,20 @@ mod tests {
         if let Err(e) = super::run(super::Mode::Check) {
             panic!("{e:#}");
         }
+    }
+
+    #[test]
+    fn stale_after_takes_status_cores_duration_pattern() {
+        let values = super::values_schema(&status_core::json_schema()).unwrap();
+        assert_eq!(
+            values["definitions"]["duration"]["pattern"],
+            status_core::duration::DURATION_PATTERN
+        );
+        let stale_after = values["properties"]["server"]["properties"]["staleAfter"].to_string();
+        assert!(
+            stale_after.contains("#/definitions/duration"),
+            "{stale_after}"
+        );
+        assert_eq!(super::placeholder(&values), None);
     }
 }

@@ -248,6 +248,13 @@ pub(crate) fn bad_values() -> Vec<BadCase> {
             helm4_says: "replicas",
         },
         BadCase {
+            // status-server's duration grammar has no fractions (the pattern is status-core's).
+            name: "stale_after_fraction",
+            values: "server:\n  staleAfter: 1.5h\n",
+            helm3_says: "server.staleAfter",
+            helm4_says: "/server/staleAfter",
+        },
+        BadCase {
             name: "service_port_string",
             values: "service:\n  port: http\n",
             helm3_says: "service.port",
