@@ -50,6 +50,36 @@ const UNITS: [(&str, u128); 5] = [
 /// What an error says is accepted, after saying what is wrong.
 const ACCEPTED: &str = "write whole seconds (90) or whole numbers with units ms, s, m, h, d run together (90s, 10m, 1h30m, 500ms, 1d), at most 10 years";
 
+/// Writes a duration in this module's grammar, for messages: `1h2m3s`, `10m`, `45s`, or
+/// `500ms` below one second. Whole seconds above one second (the fraction is dropped), so what
+/// it writes parses back with [`parse`] to the duration truncated to seconds.
+///
+/// ```
+/// use std::time::Duration;
+/// use status_core::duration;
+///
+/// assert_eq!(duration::format(Duration::from_secs(3723)), "1h2m3s");
+/// assert_eq!(duration::format(Duration::from_millis(250)), "250ms");
+/// assert_eq!(duration::parse(&duration::format(Duration::from_secs(600)))?, Duration::from_secs(600));
+/// # Ok::<(), status_core::Error>(())
+/// ```
+pub fn format(d: Duration) -> String {
+    use std::fmt::Write;
+    let secs = d.as_secs();
+    if secs == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let mut out = String::new();
+    for (value, unit) in [(h, "h"), (m, "m"), (s, "s")] {
+        if value > 0 {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{value}{unit}");
+        }
+    }
+    out
+}
+
 /// Parses a duration in this module's grammar.
 ///
 /// Fails with [`Error::InvalidDuration`], whose message names the input, what is wrong with it
@@ -137,6 +167,17 @@ pub(crate) fn message(input: &str, reason: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_print_in_the_grammar_they_are_parsed_in() {
+        assert_eq!(format(Duration::from_secs(3723)), "1h2m3s");
+        assert_eq!(format(Duration::from_secs(600)), "10m");
+        assert_eq!(format(Duration::from_millis(250)), "250ms");
+        for d in [3723, 600, 90, 86_400 * 3 + 5] {
+            let d = Duration::from_secs(d);
+            assert_eq!(parse(&format(d)).ok(), Some(d));
+        }
+    }
 
     #[test]
     fn what_both_programs_accepted_parses() {

@@ -109,7 +109,7 @@ impl Source {
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         let response = client.get(&url).send().map_err(|e| {
             let why = if e.is_timeout() {
-                format!("no answer within {}", format_duration(self.timeout))
+                format!("no answer within {}", duration::format(self.timeout))
             } else if e.is_connect() {
                 "cannot connect".to_owned()
             } else {
@@ -215,8 +215,8 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
         problems.push(format!(
             "stale: last_check {} is {} old, more than --max-age {}",
             status_core::format_timestamp(&doc.last_check()),
-            format_duration(Duration::from_secs(age_seconds.max(0).unsigned_abs())),
-            format_duration(max_age)
+            duration::format(Duration::from_secs(age_seconds.max(0).unsigned_abs())),
+            duration::format(max_age)
         ));
     }
     if args.require_synced && doc.sync_status() != SyncStatus::Synced {
@@ -258,7 +258,7 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
                 doc.sync_status().as_str(),
                 doc.drift_count(),
                 status_core::format_timestamp(&doc.last_check()),
-                format_duration(Duration::from_secs(age_seconds.max(0).unsigned_abs())),
+                duration::format(Duration::from_secs(age_seconds.max(0).unsigned_abs())),
             );
             if healthy {
                 println!("healthy: {summary}");
@@ -271,26 +271,6 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
         }
     }
     Ok(if healthy { Exit::Success } else { Exit::Failed })
-}
-
-/// `1h2m3s`, `10m`, `45s`, `500ms`.
-pub(crate) fn format_duration(d: Duration) -> String {
-    let secs = d.as_secs();
-    if secs == 0 {
-        return format!("{}ms", d.as_millis());
-    }
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if s > 0 || out.is_empty() {
-        out.push_str(&format!("{s}s"));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -334,17 +314,6 @@ pub(crate) mod tests {
                 err.contains(&format!("`{bad}` is not a duration")),
                 "{bad:?}: {err}"
             );
-        }
-    }
-
-    #[test]
-    fn durations_print_in_the_grammar_they_are_parsed_in() {
-        assert_eq!(format_duration(Duration::from_secs(3723)), "1h2m3s");
-        assert_eq!(format_duration(Duration::from_secs(600)), "10m");
-        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
-        for d in [3723, 600, 90, 86_400 * 3 + 5] {
-            let d = Duration::from_secs(d);
-            assert_eq!(duration::parse(&format_duration(d)).ok(), Some(d));
         }
     }
 

@@ -133,7 +133,7 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
                 Exit::Unavailable,
                 format!(
                     "gave up after --timeout {}: the API server did not answer in time; nothing is known to have been pushed",
-                    crate::check::format_duration(timeout)
+                    status_core::duration::format(timeout)
                 ),
             )),
         }
