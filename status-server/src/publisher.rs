@@ -121,3 +121,6 @@ fn run(state: &mut State, rx: &Receiver<Update>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
