@@ -55,7 +55,11 @@ pub mod tools;
 #[cfg(feature = "server")]
 mod config;
 #[cfg(feature = "server")]
+mod controls;
+#[cfg(feature = "server")]
 mod discovery;
+#[cfg(feature = "server")]
+mod history;
 #[cfg(feature = "server")]
 mod http;
 #[cfg(feature = "server")]
@@ -66,6 +70,8 @@ mod ownership;
 mod proto;
 #[cfg(feature = "server")]
 mod resources;
+#[cfg(feature = "server")]
+mod selector;
 #[cfg(feature = "server")]
 mod server;
 #[cfg(feature = "server")]
