@@ -140,9 +140,8 @@ impl FakeApiServer {
         let listener = loop {
             match TcpListener::bind(("127.0.0.1", self.port)) {
                 Ok(listener) => break listener,
-                Err(e) if Instant::now() < deadline => {
-                    let _ = e;
-                    std::thread::sleep(Duration::from_millis(10));
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10))
                 }
                 Err(e) => {
                     return Err(e)

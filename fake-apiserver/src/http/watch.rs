@@ -56,11 +56,13 @@ pub(crate) struct Watches {
 }
 
 impl Watches {
+    /// Watches that get a bookmark every `bookmark_interval` (10 ms at least, so that a
+    /// zero cannot make them spin).
     pub(crate) fn new(bookmark_interval: Duration) -> Self {
         Self {
             generation: watch::Sender::new(0),
             open: Arc::new(AtomicUsize::new(0)),
-            bookmark_interval,
+            bookmark_interval: bookmark_interval.max(Duration::from_millis(10)),
         }
     }
 
