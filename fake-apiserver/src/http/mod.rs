@@ -192,8 +192,8 @@ fn lock(shared: &Shared) -> Result<MutexGuard<'_, Store>, ApiError> {
 }
 
 /// The next injected fault, if a test queued one. Only requests for namespaced objects (the
-/// ConfigMaps a client reads and writes) take faults; discovery and namespaces never do, so a
-/// test's faults land on the requests it means.
+/// ConfigMaps and Applications a client reads, writes and watches) take faults; discovery and
+/// namespaces never do, so a test's faults land on the requests it means.
 fn inject_fault(shared: &Shared) -> Result<(), ApiError> {
     let fault = shared.faults.lock().ok().and_then(|mut f| f.pop_front());
     match fault {

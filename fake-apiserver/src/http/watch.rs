@@ -131,7 +131,8 @@ pub(crate) fn serve(
 ) -> Result<HttpResponse, ApiError> {
     let store = lock(shared)?;
     let now = Instant::now();
-    let deadline = options.timeout.map(|t| now + t);
+    // A timeout too long to represent is no timeout.
+    let deadline = options.timeout.and_then(|t| now.checked_add(t));
     let mut stream = Stream {
         shared: web::Data::clone(shared),
         resource,
@@ -268,12 +269,15 @@ impl Stream {
         if !self.options.bookmarks {
             return None;
         }
-        let periodic = now + self.shared.watches.bookmark_interval;
+        let periodic = now.checked_add(self.shared.watches.bookmark_interval);
         let before_deadline = self
             .deadline
             .and_then(|d| d.checked_sub(Duration::from_secs(2)))
             .filter(|t| *t > now);
-        Some(before_deadline.map_or(periodic, |t| t.min(periodic)))
+        match (periodic, before_deadline) {
+            (Some(p), Some(d)) => Some(p.min(d)),
+            (p, d) => p.or(d),
+        }
     }
 
     /// Queues the events of the changes not looked at yet.
