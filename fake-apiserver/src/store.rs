@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 
 use crate::history::{Change, History};
-use crate::resources::{self, NAMESPACES, Resource};
+use crate::resources::{self, Generation, NAMESPACES, Resource};
 use crate::selector::Selector;
 use crate::status::ApiError;
 
@@ -200,7 +200,7 @@ impl Store {
         for owned_by_server in ["creationTimestamp", "uid", "resourceVersion"] {
             meta.remove(owned_by_server);
         }
-        if resource.generation {
+        if resource.generation != Generation::None {
             meta.remove("generation");
         }
         if let Some(map) = obj.as_object_mut() {
@@ -213,9 +213,10 @@ impl Store {
                 for key in ["uid", "creationTimestamp"] {
                     obj["metadata"][key] = current["metadata"][key].clone();
                 }
-                if resource.generation {
+                if resource.generation != Generation::None {
                     let generation = current["metadata"]["generation"].as_u64().unwrap_or(1);
-                    let bump = u64::from(without_metadata(obj) != without_metadata(current));
+                    let counted = |o: &Value| counted_by_generation(o, resource.generation);
+                    let bump = u64::from(counted(obj) != counted(current));
                     obj["metadata"]["generation"] = (generation + bump).into();
                 }
                 let mut unchanged = current.clone();
@@ -233,7 +234,7 @@ impl Store {
                 obj["metadata"]["uid"] =
                     format!("5f0c7a1e-0000-4000-8000-{:012x}", self.uids).into();
                 obj["metadata"]["creationTimestamp"] = now().into();
-                if resource.generation {
+                if resource.generation != Generation::None {
                     obj["metadata"]["generation"] = 1.into();
                 }
             }
@@ -321,13 +322,15 @@ pub(crate) fn check_precondition(
     }
 }
 
-/// What `generation` counts changes of: everything but `metadata` (and `status`, which
-/// resources with a status subresource write separately).
-fn without_metadata(obj: &Value) -> Value {
+/// What `generation` counts changes of: everything but `metadata` (and `status`, for kinds
+/// with a status subresource).
+fn counted_by_generation(obj: &Value, generation: Generation) -> Value {
     let mut obj = obj.clone();
     if let Some(map) = obj.as_object_mut() {
         map.remove("metadata");
-        map.remove("status");
+        if generation == Generation::AllButStatus {
+            map.remove("status");
+        }
     }
     obj
 }
@@ -349,7 +352,7 @@ fn order_keys(obj: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resources::CONFIGMAPS;
+    use crate::resources::{APPLICATIONS, CONFIGMAPS};
 
     fn cm(data: Value) -> Value {
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}, "data": data})
@@ -487,15 +490,15 @@ mod tests {
     #[test]
     fn generation_counts_changes_outside_metadata_where_the_resource_has_one() {
         static THINGS: Resource = Resource {
-            generation: true,
+            generation: Generation::AllButStatus,
             fields: &["spec", "status"],
             ..CONFIGMAPS
         };
         let mut s = Store::new(["default".to_owned()], 10);
-        let write = |s: &mut Store, current: Option<&Value>, obj: Value| {
+        let write_as = |s: &mut Store, resource: &Resource, current: Option<&Value>, obj: Value| {
             let mut obj = obj;
             s.commit(
-                &THINGS,
+                resource,
                 Some("default"),
                 "t",
                 current,
@@ -505,6 +508,8 @@ mod tests {
             .unwrap();
             obj
         };
+        let write =
+            |s: &mut Store, current: Option<&Value>, obj: Value| write_as(s, &THINGS, current, obj);
         let thing = |spec: i32, label: &str, phase: &str| json!({"metadata": {"labels": {"l": label}}, "spec": {"n": spec}, "status": {"phase": phase}});
         let v1 = write(&mut s, None, thing(1, "a", "x"));
         assert_eq!(v1["metadata"]["generation"], 1);
@@ -515,6 +520,12 @@ mod tests {
         );
         let v3 = write(&mut s, Some(&v2), thing(2, "b", "y"));
         assert_eq!(v3["metadata"]["generation"], 2);
+        // Without a status subresource (Argo CD's Application), status changes count too.
+        let a1 = write_as(&mut s, &APPLICATIONS, None, thing(1, "a", "x"));
+        let a2 = write_as(&mut s, &APPLICATIONS, Some(&a1), thing(1, "b", "x"));
+        assert_eq!(a2["metadata"]["generation"], 1, "labels do not count");
+        let a3 = write_as(&mut s, &APPLICATIONS, Some(&a2), thing(1, "b", "y"));
+        assert_eq!(a3["metadata"]["generation"], 2);
         assert!(
             put(&mut s, None, json!({}))["metadata"]
                 .get("generation")

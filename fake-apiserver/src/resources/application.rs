@@ -11,7 +11,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Column, Resource, Scope};
+use super::{Column, Generation, Resource, Scope};
 use crate::status::ApiError;
 
 /// `applications.argoproj.io`, as a cluster with Argo CD installed serves it.
@@ -27,7 +27,7 @@ pub(crate) static APPLICATIONS: Resource = Resource {
         "create", "delete", "get", "list", "patch", "update", "watch",
     ],
     fields: &["spec", "status", "operation"],
-    generation: true,
+    generation: Generation::AllButMetadata,
     // A custom resource's hash is derived from its group, version and kind by the real server;
     // clients only compare it with what they cached.
     storage_version_hash: "Lf3kpM7mCVc=",

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{AGE, Column, Resource, Scope};
+use super::{AGE, Column, Generation, Resource, Scope};
 use crate::proto::{self, Fields, Wire};
 use crate::status::ApiError;
 
@@ -24,7 +24,7 @@ pub(crate) static CONFIGMAPS: Resource = Resource {
         "create", "delete", "get", "list", "patch", "update", "watch",
     ],
     fields: &["data", "binaryData", "immutable"],
-    generation: false,
+    generation: Generation::None,
     storage_version_hash: "qFsyl6wFWjQ=",
     description: "ConfigMap holds configuration data for pods to consume.",
     properties,

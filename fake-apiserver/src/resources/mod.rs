@@ -31,6 +31,19 @@ pub(crate) enum Scope {
     Cluster,
 }
 
+/// Whether a kind has a `metadata.generation`, and which changes it counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Generation {
+    /// None (ConfigMaps, Namespaces).
+    None,
+    /// Every change outside `metadata` (a custom resource without a status subresource, as
+    /// Argo CD's Application: its controller's status writes count too).
+    AllButMetadata,
+    /// Changes outside `metadata` and `status` (a kind with a status subresource, whose
+    /// status is written separately).
+    AllButStatus,
+}
+
 /// Decodes an object from a request body (the error says why it cannot).
 pub(crate) type Decode = fn(&[u8]) -> Result<Value, String>;
 
@@ -94,9 +107,8 @@ pub(crate) struct Resource {
     /// The object's top-level fields besides `apiVersion`, `kind` and `metadata`: all that
     /// `fieldValidation=Strict` accepts, and where server-side apply tracks ownership.
     pub(crate) fields: &'static [&'static str],
-    /// Whether `metadata.generation` counts changes outside `metadata` (as for custom
-    /// resources and workloads; ConfigMaps and Namespaces have no generation).
-    pub(crate) generation: bool,
+    /// What `metadata.generation` counts, if the kind has one.
+    pub(crate) generation: Generation,
     /// Discovery's `storageVersionHash`, copied from a real server (clients only compare it).
     pub(crate) storage_version_hash: &'static str,
     /// The OpenAPI description of the kind.

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{AGE, Column, Resource, Scope};
+use super::{AGE, Column, Generation, Resource, Scope};
 use crate::status::ApiError;
 
 /// `namespaces`, as the real server describes them in discovery (but only `get`, `list` and
@@ -19,7 +19,7 @@ pub(crate) static NAMESPACES: Resource = Resource {
     scope: Scope::Cluster,
     verbs: &["get", "list", "watch"],
     fields: &["spec", "status"],
-    generation: false,
+    generation: Generation::None,
     storage_version_hash: "Q3oi5N2YM8M=",
     description: "Namespace provides a scope for Names. Use of multiple namespaces is optional.",
     properties,
