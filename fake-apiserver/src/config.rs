@@ -123,7 +123,10 @@ pub struct Config {
     pub port: u16,
     /// How many changes (of every resource) are kept for watches to resume from: a watch from
     /// a resourceVersion whose changes were dropped gets 410 Expired, as from the real
-    /// server's watch cache.
+    /// server's watch cache. An open watch reads its events from the same history, so one
+    /// that falls further behind than this (a client not reading, or a burst of more direct
+    /// writes than this while it waits) ends with 410 too, as a real server ends a watcher
+    /// that cannot keep up; its client relists.
     pub watch_history: usize,
     /// How often a watch that allows bookmarks gets one (the real server: every minute).
     pub bookmark_interval: Duration,
