@@ -207,6 +207,8 @@ impl State {
         let sources = self.source_statuses();
         let rejected = std::mem::take(&mut self.rejected);
         if !anything_changed && !clashes_changed && sources == previous.sources {
+            // (A rejection always gives its key a new error, so this is only for safety.)
+            self.report_rejected(&rejected, &previous);
             return;
         }
         let shadowed: Arc<[Shadowed]> = if clashes_changed {
@@ -221,13 +223,18 @@ impl State {
             sources,
             shadowed,
         };
-        for (key, error) in &rejected {
-            self.metrics.rejected(key);
-            log_rejected(key, error, &next);
-        }
+        self.report_rejected(&rejected, &next);
         self.snapshot.store(Arc::new(next));
         if anything_changed {
             self.metrics.reloaded();
+        }
+    }
+
+    /// Logs and counts each new bad version, saying whether a last good one is served.
+    fn report_rejected(&self, rejected: &[(String, Arc<LoadError>)], serving: &Snapshot) {
+        for (key, error) in rejected {
+            self.metrics.rejected(key);
+            log_rejected(key, error, serving);
         }
     }
 

@@ -260,7 +260,7 @@ fn render(watch: &Latencies, volume: &Latencies) -> Result<String> {
         writeln!(out)?;
         writeln!(
             out,
-            "The `statusctl push` processes themselves took {push:.1} ms (median; start, TLS, a GET and an apply). The watch path's latency is mostly the publisher's coalescing window (it waits 5 ms for the rest of a burst) and the poll."
+            "The `statusctl push` processes themselves took {push:.1} ms (median; start, TLS, a GET and an apply). The watch path's latency is mostly the publisher's coalescing window (it waits 5 ms for the rest of a burst); the volume path adds the file source's own 15 ms wait for the rest of kubelet's swap."
         )?;
     }
     Ok(out)
