@@ -2,9 +2,10 @@
 //! pushed document under the pushed key, or give up after `--wait-timeout` with
 //! [`Exit::NotServed`] and a message naming the URL and what it last answered.
 //!
-//! - The URL is the key's, as `get --name` builds it: `/status.json` for `status.json`,
-//!   `/status/NAME.json` for `NAME.json`. A key the server never serves is refused before the
-//!   push (it would be waited for in vain).
+//! - `--wait-url` is the server's base URL; the document's URL is the key's, as `get --name`
+//!   builds it: `/status.json` for `status.json`, `/status/NAME.json` for `NAME.json`. A key the
+//!   server never serves, or a URL that is not a base URL, is refused before the push (it would
+//!   be waited for in vain).
 //! - "Serves it" means the same bytes: the server serves a document exactly as stored (a gzip
 //!   answer is decoded by the client first), so anything else — an older document, a newer one
 //!   from a later push, another document with the same `last_check` — is not it.
@@ -75,6 +76,13 @@ impl Target {
         }
         if parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(bad("a base URL has no query (`?`) or fragment (`#`)"));
+        }
+        // `get --url` takes a document's own URL too; here the document is the pushed key's,
+        // and a URL naming another one would be waited on in vain.
+        if parsed.path().ends_with(".json") {
+            return Err(bad(
+                "that is a document's URL; the document's path comes from --key",
+            ));
         }
         let url = http::document_url(base, Some(key));
         Ok(Self {
@@ -302,6 +310,7 @@ mod tests {
             ("h:8080", "status.json", "not an http:// or https://"),
             ("gitops-status-server", "status.json", "relative URL"),
             ("http://h?x=1", "status.json", "no query"),
+            ("http://h/status.json", "payments.json", "a document's URL"),
         ] {
             let failure = t(base, key).unwrap_err();
             assert_eq!(failure.exit, Exit::Usage);
