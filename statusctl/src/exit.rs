@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 /// The exit codes of statusctl. 0, 1 and 2 mean the same for every subcommand; `push` adds
-/// 3 to 7. The values never change: scripts and CI steps match on them.
+/// 3 to 8. The values never change: scripts and CI steps match on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Exit {
     /// 0: success (valid, rendered, pushed, printed, healthy).
@@ -28,6 +28,9 @@ pub(crate) enum Exit {
     /// 7 (`push`): the API server is unreachable, TLS verification failed, or retries and
     /// `--timeout` ran out.
     Unavailable = 7,
+    /// 8 (`push --wait-url`): pushed, but the status-server did not serve the pushed document
+    /// within `--wait-timeout`.
+    NotServed = 8,
 }
 
 impl From<Exit> for ExitCode {
@@ -89,9 +92,10 @@ mod tests {
             Exit::Auth,
             Exit::Rejected,
             Exit::Unavailable,
+            Exit::NotServed,
         ]
         .map(|exit| exit as u8);
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
     }
 
     #[test]

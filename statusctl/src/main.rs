@@ -10,6 +10,7 @@
 
 mod check;
 mod exit;
+mod http;
 mod input;
 mod push;
 mod render;
