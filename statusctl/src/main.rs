@@ -11,6 +11,7 @@
 mod check;
 mod exit;
 mod input;
+mod output;
 mod push;
 mod render;
 mod report;
