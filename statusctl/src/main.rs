@@ -9,6 +9,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+mod cluster;
 mod exit;
 mod input;
 mod output;
