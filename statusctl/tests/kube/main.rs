@@ -2,6 +2,7 @@
 //! Kubernetes API server (TLS, tokens, server-side apply) driven by the real `statusctl` binary
 //! and by the official kubectl, and a real status-server for `get` and `check`.
 
+mod collect;
 mod concurrency;
 mod errors;
 mod get_check;
