@@ -1,19 +1,25 @@
-//! How a fake API server starts: the namespaces that exist and the users, each with a bearer
-//! token and RBAC-like rules (verbs on resources, optionally limited to namespaces and to object
-//! names, as Roles and `resourceNames` limit them).
+//! How a fake API server starts: the namespaces that exist, the users, each with a bearer
+//! token and RBAC-like rules (verbs on resources of API groups, optionally limited to
+//! namespaces and to object names, as Roles and `resourceNames` limit them), and how watches
+//! are served (the history kept, the bookmark interval).
 
-use crate::resources::CONFIGMAPS;
+use std::time::Duration;
+
+use crate::resources::{APPLICATIONS, CONFIGMAPS, Resource};
 
 /// The token of the user [`Config::default`] allows everything.
 pub const ADMIN_TOKEN: &str = "admin-token";
 
-/// One RBAC-like rule: these verbs on these resources, optionally only in some namespaces and
-/// only for some object names (`resourceNames`).
+/// One RBAC-like rule: these verbs on these resources of these API groups, optionally only in
+/// some namespaces and only for some object names (`resourceNames`).
 #[derive(Debug, Clone)]
 pub struct Rule {
-    /// Resources (`configmaps`, `namespaces`), or `*`.
+    /// API groups: `""` for the core group (ConfigMaps, Namespaces), `argoproj.io`
+    /// (Applications), or `*`.
+    pub api_groups: Vec<String>,
+    /// Resources by plural (`configmaps`, `applications`), or `*`.
     pub resources: Vec<String>,
-    /// Verbs (`get`, `list`, `create`, `update`, `patch`, `delete`), or `*`.
+    /// Verbs (`get`, `list`, `watch`, `create`, `update`, `patch`, `delete`), or `*`.
     pub verbs: Vec<String>,
     /// Object names the rule is limited to; empty for all. As in RBAC, a POST (create with
     /// no name in the URL) never matches a limited rule.
@@ -23,9 +29,10 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Everything on every resource.
+    /// Everything on every resource of every group.
     pub fn all() -> Self {
         Self {
+            api_groups: vec!["*".into()],
             resources: vec!["*".into()],
             verbs: vec!["*".into()],
             resource_names: Vec::new(),
@@ -33,10 +40,17 @@ impl Rule {
         }
     }
 
-    /// `verbs` on `resource` (a plural such as `configmaps`) in every namespace.
+    /// `verbs` on `resource` in every namespace: a plural of the core group (`configmaps`), a
+    /// plural and its group as messages name them (`applications.argoproj.io`), or `*` for
+    /// every resource of every group.
     pub fn on<'a>(resource: &str, verbs: impl IntoIterator<Item = &'a str>) -> Self {
+        let (plural, group) = match resource {
+            "*" => ("*", "*"),
+            _ => resource.split_once('.').unwrap_or((resource, "")),
+        };
         Self {
-            resources: vec![resource.to_owned()],
+            api_groups: vec![group.to_owned()],
+            resources: vec![plural.to_owned()],
             verbs: verbs.into_iter().map(str::to_owned).collect(),
             resource_names: Vec::new(),
             namespaces: Vec::new(),
@@ -45,7 +59,12 @@ impl Rule {
 
     /// `verbs` on ConfigMaps in every namespace.
     pub fn configmaps<'a>(verbs: impl IntoIterator<Item = &'a str>) -> Self {
-        Self::on(CONFIGMAPS.plural, verbs)
+        Self::on(&CONFIGMAPS.group_resource(), verbs)
+    }
+
+    /// `verbs` on Argo CD Applications (`applications.argoproj.io`) in every namespace.
+    pub fn applications<'a>(verbs: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::on(&APPLICATIONS.group_resource(), verbs)
     }
 
     /// The same rule limited to some object names.
@@ -63,13 +82,14 @@ impl Rule {
     pub(crate) fn allows(
         &self,
         verb: &str,
-        resource: &str,
+        resource: &Resource,
         namespace: Option<&str>,
         name: Option<&str>,
     ) -> bool {
         let any = |list: &[String], value: &str| list.iter().any(|v| v == "*" || v == value);
         any(&self.verbs, verb)
-            && any(&self.resources, resource)
+            && any(&self.api_groups, resource.group)
+            && any(&self.resources, resource.plural)
             && (self.namespaces.is_empty()
                 || namespace.is_some_and(|ns| self.namespaces.iter().any(|n| n == ns)))
             && (self.resource_names.is_empty()
@@ -77,7 +97,11 @@ impl Rule {
     }
 }
 
-/// A user: a bearer token, the user name in messages, and what the user may do.
+/// A user: a bearer token, the user name in messages, and what the user may do (changed at
+/// run time with [`FakeApiServer::set_rules`] and [`FakeApiServer::remove_user`]).
+///
+/// [`FakeApiServer::set_rules`]: crate::FakeApiServer::set_rules
+/// [`FakeApiServer::remove_user`]: crate::FakeApiServer::remove_user
 #[derive(Debug, Clone)]
 pub struct User {
     /// The name the API reports (`system:serviceaccount:ns:name`).
@@ -97,20 +121,37 @@ pub struct Config {
     pub users: Vec<User>,
     /// The port on 127.0.0.1; 0 for any free one.
     pub port: u16,
+    /// How many changes (of every resource) are kept for watches to resume from: a watch from
+    /// a resourceVersion whose changes were dropped gets 410 Expired, as from the real
+    /// server's watch cache. An open watch reads its events from the same history, so one
+    /// that falls further behind than this (a client not reading, or a burst of more direct
+    /// writes than this while it waits) ends with 410 too, as a real server ends a watcher
+    /// that cannot keep up; its client relists.
+    pub watch_history: usize,
+    /// How often a watch that allows bookmarks gets one (the real server: every minute).
+    pub bookmark_interval: Duration,
 }
 
 impl Default for Config {
-    /// Namespaces `default`, `monitoring` and `kube-system`; one user, `admin`, with
-    /// [`ADMIN_TOKEN`] and every permission.
+    /// Namespaces `default`, `monitoring`, `kube-system` and `argocd`; one user, `admin`, with
+    /// [`ADMIN_TOKEN`] and every permission; 1000 changes kept for watches; a bookmark a
+    /// minute.
     fn default() -> Self {
         Self {
-            namespaces: vec!["default".into(), "monitoring".into(), "kube-system".into()],
+            namespaces: vec![
+                "default".into(),
+                "monitoring".into(),
+                "kube-system".into(),
+                "argocd".into(),
+            ],
             users: vec![User {
                 name: "admin".into(),
                 token: ADMIN_TOKEN.into(),
                 rules: vec![Rule::all()],
             }],
             port: 0,
+            watch_history: 1000,
+            bookmark_interval: Duration::from_secs(60),
         }
     }
 }
@@ -124,5 +165,30 @@ impl Config {
             rules,
         });
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::NAMESPACES;
+
+    #[test]
+    fn rules_name_resources_with_their_group() {
+        let cm = Rule::configmaps(["get"]);
+        assert!(cm.allows("get", &CONFIGMAPS, Some("x"), Some("y")));
+        assert!(!cm.allows("get", &APPLICATIONS, Some("x"), Some("y")));
+        assert!(!cm.allows("list", &CONFIGMAPS, Some("x"), None));
+        let apps = Rule::applications(["get", "list", "watch"]).in_namespaces(["argocd"]);
+        assert_eq!(apps.api_groups, ["argoproj.io"]);
+        assert!(apps.allows("watch", &APPLICATIONS, Some("argocd"), None));
+        assert!(!apps.allows("watch", &APPLICATIONS, Some("default"), None));
+        // A plural alone is of the core group, as in a Role with `apiGroups: [""]`.
+        let core_only = Rule::on("applications", ["get"]);
+        assert!(!core_only.allows("get", &APPLICATIONS, Some("argocd"), Some("a")));
+        let everything = Rule::on("*", ["get"]);
+        assert!(everything.allows("get", &APPLICATIONS, Some("argocd"), Some("a")));
+        assert!(everything.allows("get", &NAMESPACES, None, Some("a")));
+        assert!(Rule::all().allows("watch", &CONFIGMAPS, None, None));
     }
 }

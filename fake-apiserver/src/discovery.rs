@@ -102,7 +102,7 @@ fn resource(r: &Resource) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resources::{CONFIGMAPS, NAMESPACES};
+    use crate::resources::{APPLICATIONS, CONFIGMAPS, NAMESPACES};
 
     #[test]
     fn the_core_group_lists_the_registry() {
@@ -113,9 +113,28 @@ mod tests {
         assert_eq!(v1["resources"][1]["name"], NAMESPACES.plural);
         assert_eq!(v1["resources"][1]["namespaced"], false);
         assert_eq!(api("127.0.0.1:1")["versions"], json!(["v1"]));
-        // No group but the core one is served today.
-        assert_eq!(apis()["groups"], json!([]));
         assert!(group("apps").is_none() && group("").is_none());
         assert!(resources("apps", "v1").is_none());
+    }
+
+    #[test]
+    fn argo_cd_is_a_group_of_its_own() {
+        let argo = json!({"groupVersion": "argoproj.io/v1alpha1", "version": "v1alpha1"});
+        assert_eq!(
+            apis()["groups"],
+            json!([{"name": "argoproj.io", "preferredVersion": argo, "versions": [argo]}])
+        );
+        assert_eq!(group("argoproj.io").unwrap()["kind"], "APIGroup");
+        let list = resources("argoproj.io", "v1alpha1").unwrap();
+        assert_eq!(list["groupVersion"], "argoproj.io/v1alpha1");
+        assert_eq!(list["resources"][0]["name"], APPLICATIONS.plural);
+        assert_eq!(list["resources"][0]["shortNames"], json!(["app", "apps"]));
+        assert_eq!(list["resources"][0]["namespaced"], true);
+        assert!(
+            list["resources"][0]["verbs"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("watch"))
+        );
     }
 }

@@ -1,17 +1,18 @@
 //! The running server: [`FakeApiServer`] binds 127.0.0.1, serves HTTPS on a background thread
-//! until dropped, writes kubeconfigs for it, and gives tests what they need around the API (the
-//! stored ConfigMaps, direct setup, injected faults, the requests answered).
+//! until dropped, writes kubeconfigs for it, and can be stopped and restarted on the same port
+//! with the same CA and the same state (an outage, as clients live through one). What tests do
+//! to it besides (objects, users, watches, faults) is in [`crate::controls`].
 
 use std::collections::VecDeque;
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
-use serde_json::Value;
 
-use crate::resources::CONFIGMAPS;
-use crate::store::{Persist, Store};
+use crate::http::{Shared, Watches};
+use crate::store::Store;
 use crate::{Config, http, tls};
 
 /// One request the server answered, for tests to inspect (never the token).
@@ -32,59 +33,43 @@ pub struct Request {
 /// A running fake API server on 127.0.0.1. Dropping it stops the server.
 pub struct FakeApiServer {
     port: u16,
-    ca_pem: String,
-    shared: Arc<http::Shared>,
-    handle: actix_web::dev::ServerHandle,
-    thread: Option<JoinHandle<std::io::Result<()>>>,
+    certs: tls::Certificates,
+    pub(crate) shared: Arc<Shared>,
+    /// The HTTP server while it serves; `None` during an outage.
+    running: Mutex<Option<Running>>,
 }
+
+/// An HTTP server serving on its own thread.
+struct Running {
+    handle: actix_web::dev::ServerHandle,
+    thread: JoinHandle<std::io::Result<()>>,
+}
+
+/// How long [`FakeApiServer::stop`] waits for the connections of open watches to close, and
+/// [`FakeApiServer::restart`] for the port to be free again.
+const SETTLE: Duration = Duration::from_secs(5);
 
 impl FakeApiServer {
     /// Generates certificates, binds 127.0.0.1 and serves on a background thread.
     pub fn start(config: Config) -> Result<Self> {
         let certs = tls::Certificates::generate()?;
-        let tls_config = certs.server_config()?;
         let listener = TcpListener::bind(("127.0.0.1", config.port))
             .with_context(|| format!("cannot bind 127.0.0.1:{}", config.port))?;
         let port = listener.local_addr()?.port();
-        let shared = Arc::new(http::Shared {
-            store: Mutex::new(Store::new(config.namespaces)),
-            users: config.users,
+        let shared = Arc::new(Shared {
+            store: Mutex::new(Store::new(config.namespaces, config.watch_history)),
+            users: RwLock::new(config.users),
             faults: Mutex::new(VecDeque::new()),
             log: Mutex::new(Vec::new()),
             address: format!("127.0.0.1:{port}"),
+            watches: Watches::new(config.bookmark_interval),
         });
-        let data = actix_web::web::Data::from(Arc::clone(&shared));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name(format!("fake-apiserver-{port}"))
-            .spawn(move || {
-                actix_web::rt::System::new().block_on(async move {
-                    let server = actix_web::HttpServer::new(move || {
-                        actix_web::App::new()
-                            .app_data(data.clone())
-                            .app_data(actix_web::web::PayloadConfig::new(
-                                http::MAX_REQUEST_BYTES + 1024 * 1024,
-                            ))
-                            .default_service(actix_web::web::to(http::handle))
-                    })
-                    .workers(2)
-                    .disable_signals()
-                    .shutdown_timeout(1)
-                    .listen_rustls_0_23(listener, tls_config)?
-                    .run();
-                    let _ = tx.send(server.handle());
-                    server.await
-                })
-            })?;
-        let handle = rx
-            .recv()
-            .map_err(|_| anyhow!("the fake API server failed to start"))?;
+        let running = serve(listener, &certs, &shared)?;
         Ok(Self {
             port,
-            ca_pem: certs.ca_pem,
+            certs,
             shared,
-            handle,
-            thread: Some(thread),
+            running: Mutex::new(Some(running)),
         })
     }
 
@@ -100,16 +85,16 @@ impl FakeApiServer {
 
     /// The CA certificate (PEM) the server's certificate chains to.
     pub fn ca_pem(&self) -> &str {
-        &self.ca_pem
+        &self.certs.ca_pem
     }
 
     /// A kubeconfig (YAML) for this server: the CA inline, a bearer `token`, and `namespace`
-    /// as the context's namespace.
+    /// as the context's namespace. It stays valid across [`Self::stop`] and [`Self::restart`].
     pub fn kubeconfig(&self, token: &str, namespace: &str) -> String {
         format!(
             "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {url}\n    certificate-authority-data: {ca}\nusers:\n- name: ci\n  user:\n    token: {token}\ncontexts:\n- name: fake\n  context:\n    cluster: fake\n    user: ci\n    namespace: {namespace}\ncurrent-context: fake\npreferences: {{}}\n",
             url = self.url(),
-            ca = tls::base64(self.ca_pem.as_bytes()),
+            ca = tls::base64(self.ca_pem().as_bytes()),
         )
     }
 
@@ -124,57 +109,106 @@ impl FakeApiServer {
             .with_context(|| format!("cannot write {}", path.display()))
     }
 
-    /// A stored ConfigMap, as GET returns it.
-    pub fn configmap(&self, namespace: &str, name: &str) -> Option<Value> {
-        self.shared
-            .store
-            .lock()
-            .ok()?
-            .get(&CONFIGMAPS, Some(namespace), name)
-            .ok()
-    }
-
-    /// Creates a ConfigMap directly (an `Update` by `manager`), for test setup.
-    pub fn create_configmap(&self, namespace: &str, object: Value, manager: &str) -> Result<Value> {
-        let mut store = self
-            .shared
-            .store
-            .lock()
-            .map_err(|_| anyhow!("store lock poisoned"))?;
-        store
-            .create(&CONFIGMAPS, Some(namespace), object, manager, Persist::Yes)
-            .map_err(|e| anyhow!("{}", e.message))
-    }
-
-    /// Answers the next requests for namespaced objects (ConfigMaps; never discovery or
-    /// namespaces) with these status codes (429, 500, 503, ...) instead of serving them, to test
-    /// retries; [`DROP_CONNECTION`] drops the connection mid-response instead.
-    ///
-    /// [`DROP_CONNECTION`]: crate::DROP_CONNECTION
-    pub fn fail_next(&self, codes: impl IntoIterator<Item = u16>) {
-        if let Ok(mut faults) = self.shared.faults.lock() {
-            faults.extend(codes);
+    /// Stops serving, as an API server going away does: open connections (watches too) are
+    /// cut, and new ones are refused until [`Self::restart`]. Everything stored is kept, and
+    /// tests may still change it directly meanwhile. Returns once every watch is closed.
+    /// Stopping a stopped server does nothing.
+    pub fn stop(&self) {
+        let running = self.running().take();
+        if let Some(running) = running {
+            // The command is sent at once; waiting for its answer would need an executor, and
+            // the thread ends when the server has stopped.
+            drop(running.handle.stop(false));
+            let _ = running.thread.join();
+        }
+        // Workers drop their connections a moment after the server stops.
+        let deadline = Instant::now() + SETTLE;
+        while self.shared.watches.open() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 
-    /// Every request answered so far.
-    pub fn requests(&self) -> Vec<Request> {
-        self.shared
-            .log
-            .lock()
-            .map(|l| l.clone())
-            .unwrap_or_default()
+    /// Serves again on the same port, with the same CA (kubeconfigs keep working) and the same
+    /// objects, history and users: a restart with the state kept, as etcd keeps it. (A real
+    /// server's watch cache also starts empty after a restart; call
+    /// [`Self::compact`](crate::FakeApiServer::compact) too for watches to resume with 410.)
+    /// Stops the server first if it is running.
+    pub fn restart(&self) -> Result<()> {
+        self.stop();
+        // The port is freed when the stopped server's accept thread lets go of it.
+        let deadline = Instant::now() + SETTLE;
+        let listener = loop {
+            match TcpListener::bind(("127.0.0.1", self.port)) {
+                Ok(listener) => break listener,
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot bind 127.0.0.1:{} again", self.port));
+                }
+            }
+        };
+        let running = serve(listener, &self.certs, &self.shared)?;
+        *self.running() = Some(running);
+        Ok(())
     }
+
+    /// Whether the server is serving (not stopped).
+    pub fn is_running(&self) -> bool {
+        self.running().is_some()
+    }
+
+    fn running(&self) -> MutexGuard<'_, Option<Running>> {
+        // Nothing panics while holding this lock; a poisoned one still holds a valid state.
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Serves `shared` on `listener` over TLS on a new thread.
+fn serve(
+    listener: TcpListener,
+    certs: &tls::Certificates,
+    shared: &Arc<Shared>,
+) -> Result<Running> {
+    let tls_config = certs.server_config()?;
+    let port = listener.local_addr()?.port();
+    let data = actix_web::web::Data::from(Arc::clone(shared));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name(format!("fake-apiserver-{port}"))
+        .spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = actix_web::HttpServer::new(move || {
+                    actix_web::App::new()
+                        .app_data(data.clone())
+                        .app_data(actix_web::web::PayloadConfig::new(
+                            http::MAX_REQUEST_BYTES + 1024 * 1024,
+                        ))
+                        .default_service(actix_web::web::to(http::handle))
+                })
+                .workers(2)
+                .disable_signals()
+                .shutdown_timeout(1)
+                // A client that closes its side is gone: its watch ends with it, rather than
+                // at the next event written to a dead connection.
+                .h1_allow_half_closed(false)
+                .listen_rustls_0_23(listener, tls_config)?
+                .run();
+                let _ = tx.send(server.handle());
+                server.await
+            })
+        })?;
+    let handle = rx
+        .recv()
+        .map_err(|_| anyhow!("the fake API server failed to start"))?;
+    Ok(Running { handle, thread })
 }
 
 impl Drop for FakeApiServer {
     fn drop(&mut self) {
-        // Stopping needs an executor only to wait for the server's answer.
-        if let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() {
-            rt.block_on(self.handle.stop(false));
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.stop();
     }
 }

@@ -206,6 +206,29 @@ impl ApiError {
         .with_details(json!({"name": name, "kind": kind, "causes": causes}))
     }
 
+    /// 422 `Invalid` for an object of `resource`: as [`Self::invalid`], with the kind qualified
+    /// by its group outside the core group (`Application.argoproj.io "x" is invalid: ...`) and
+    /// the group in `details`, as the real server words it for custom resources.
+    pub(crate) fn invalid_object(
+        resource: &Resource,
+        name: &str,
+        errors: &[(String, &'static str, String)],
+    ) -> Self {
+        if resource.group.is_empty() {
+            return Self::invalid(resource.kind, name, errors);
+        }
+        let mut err = Self::invalid(
+            &format!("{}.{}", resource.kind, resource.group),
+            name,
+            errors,
+        );
+        if let Some(details) = err.details.as_mut() {
+            details["kind"] = resource.kind.into();
+            details["group"] = resource.group.into();
+        }
+        err
+    }
+
     /// 422 `Invalid` about the request's options (`fieldManager`, `force`), with the real
     /// server's whole message.
     pub fn invalid_options(message: &str) -> Self {
@@ -215,6 +238,26 @@ impl ApiError {
     /// 400 `BadRequest`.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message)
+    }
+
+    /// 410 `Expired`: a watch from a resourceVersion whose changes are no longer kept (the
+    /// watch cache's "too old resource version").
+    pub(crate) fn expired(message: impl Into<String>) -> Self {
+        Self::new(410, "Expired", message)
+    }
+
+    /// 504 `Timeout`: a resourceVersion newer than any the server has handed out, as the real
+    /// server answers after waiting for it in vain (the fake does not wait).
+    pub(crate) fn too_large_resource_version(requested: u64, current: u64) -> Self {
+        Self::new(
+            504,
+            "Timeout",
+            format!("Timeout: Too large resource version: {requested}, current: {current}"),
+        )
+        .with_details(json!({
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": 1,
+        }))
     }
 
     /// 413: the request body is over the server's limit.

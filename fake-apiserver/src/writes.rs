@@ -302,7 +302,7 @@ mod tests {
     const NS: Option<&str> = Some("default");
 
     fn store() -> Store {
-        Store::new(["default".to_owned()])
+        Store::new(["default".to_owned()], 10)
     }
 
     fn cm(data: Value) -> Value {

@@ -7,25 +7,24 @@ use actix_web::HttpRequest;
 use actix_web::http::header;
 use serde_json::json;
 
+use super::Shared;
 use crate::User;
 use crate::resources::Resource;
 use crate::status::ApiError;
 
-/// Who is asking: a known user, or anonymous (no token).
-pub(crate) struct Caller<'a> {
-    name: &'a str,
-    user: Option<&'a User>,
+/// Who is asking: a known user (as the user is at the time of the request: tests change
+/// users at run time), or anonymous (no token).
+pub(crate) struct Caller {
+    name: String,
+    user: Option<User>,
 }
 
 /// The caller of `req`: anonymous without an `Authorization` header, a user for a known bearer
 /// token, and 401 for anything else.
-pub(crate) fn authenticate<'a>(
-    req: &HttpRequest,
-    users: &'a [User],
-) -> Result<Caller<'a>, ApiError> {
+pub(crate) fn authenticate(req: &HttpRequest, shared: &Shared) -> Result<Caller, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(Caller {
-            name: "system:anonymous",
+            name: "system:anonymous".to_owned(),
             user: None,
         });
     };
@@ -35,17 +34,18 @@ pub(crate) fn authenticate<'a>(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .ok_or_else(ApiError::unauthorized)?;
+    let users = shared.users.read().map_err(|_| ApiError::injected(500))?;
     users
         .iter()
         .find(|u| u.token == token)
         .map(|u| Caller {
-            name: &u.name,
-            user: Some(u),
+            name: u.name.clone(),
+            user: Some(u.clone()),
         })
         .ok_or_else(ApiError::unauthorized)
 }
 
-impl Caller<'_> {
+impl Caller {
     /// Anonymous callers may read `/version` and the health endpoints, and nothing else: 403
     /// naming the path, as a cluster without anonymous discovery answers.
     pub(crate) fn require_user(&self, path: &str) -> Result<(), ApiError> {
@@ -72,16 +72,16 @@ impl Caller<'_> {
         namespace: Option<&str>,
         name: Option<&str>,
     ) -> Result<(), ApiError> {
-        let allowed = self.user.is_some_and(|u| {
+        let allowed = self.user.as_ref().is_some_and(|u| {
             u.rules
                 .iter()
-                .any(|r| r.allows(verb, resource.plural, namespace, name))
+                .any(|r| r.allows(verb, resource, namespace, name))
         });
         if allowed {
             Ok(())
         } else {
             Err(ApiError::forbidden(
-                self.name, verb, resource, name, namespace,
+                &self.name, verb, resource, name, namespace,
             ))
         }
     }

@@ -1,23 +1,26 @@
 //! The HTTP side: the one handler every request goes through. It answers the public endpoints,
 //! authenticates the caller, routes by the registry ([`route`]), serves discovery, and hands
-//! resource requests to [`objects`]; errors become `Status` bodies here, in one place. Tests'
-//! injected faults and the request log live here too.
+//! resource requests to [`objects`] (and watches to [`watch`]); errors become `Status` bodies
+//! here, in one place. Tests' injected faults and the request log live here too.
 
 mod auth;
 mod body;
+mod list_options;
 mod objects;
 mod query;
 mod route;
 mod table;
+mod watch;
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, RwLock};
 
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub(crate) use body::MAX_REQUEST_BYTES;
+pub(crate) use watch::Watches;
 
 use self::objects::Call;
 use self::query::Query;
@@ -29,13 +32,15 @@ use crate::{Request, User, discovery, openapi};
 /// The injected "fault code" that drops the connection instead of answering.
 pub(crate) const DROP_CONNECTION: u16 = 0;
 
-/// State shared by all requests of one server.
+/// State shared by all requests of one server, and kept across its restarts.
 pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
-    pub(crate) users: Vec<User>,
+    /// The users; tests change them at run time.
+    pub(crate) users: RwLock<Vec<User>>,
     pub(crate) faults: Mutex<VecDeque<u16>>,
     pub(crate) log: Mutex<Vec<Request>>,
     pub(crate) address: String,
+    pub(crate) watches: Watches,
 }
 
 /// A response body that fails at once, so the connection is dropped mid-response.
@@ -113,7 +118,7 @@ fn json_response(code: u16, body: &Value) -> HttpResponse {
 fn respond(
     req: &HttpRequest,
     body: &[u8],
-    shared: &Shared,
+    shared: &web::Data<Shared>,
     content_type: &str,
 ) -> Result<HttpResponse, ApiError> {
     let path = req.path().trim_end_matches('/');
@@ -122,7 +127,7 @@ fn respond(
     if route == Route::Health {
         return Ok(HttpResponse::Ok().content_type("text/plain").body("ok"));
     }
-    let caller = auth::authenticate(req, &shared.users)?;
+    let caller = auth::authenticate(req, shared)?;
     // /version is public too (system:public-info-viewer), but a bad token is still a 401.
     if route == Route::Version {
         return Ok(json_response(200, &discovery::version()));
@@ -143,15 +148,6 @@ fn respond(
         Route::GroupVersion(group, version) => get_only(discovery::resources(group, version)),
         Route::OpenApiIndex => get_only(Some(openapi::index())),
         Route::OpenApi(group, version) => get_only(openapi::document(group, version)),
-        Route::Collection { .. } | Route::Object { .. } if query.watch() => {
-            // Said plainly rather than answered with a list a watcher cannot decode.
-            Err(ApiError {
-                code: 405,
-                reason: "MethodNotAllowed",
-                message: "watch is not supported by the fake API server".to_owned(),
-                details: Some(json!({})),
-            })
-        }
         Route::Collection {
             resource,
             namespace,
@@ -196,8 +192,8 @@ fn lock(shared: &Shared) -> Result<MutexGuard<'_, Store>, ApiError> {
 }
 
 /// The next injected fault, if a test queued one. Only requests for namespaced objects (the
-/// ConfigMaps a client reads and writes) take faults; discovery and namespaces never do, so a
-/// test's faults land on the requests it means.
+/// ConfigMaps and Applications a client reads, writes and watches) take faults; discovery and
+/// namespaces never do, so a test's faults land on the requests it means.
 fn inject_fault(shared: &Shared) -> Result<(), ApiError> {
     let fault = shared.faults.lock().ok().and_then(|mut f| f.pop_front());
     match fault {

@@ -1,14 +1,16 @@
-//! Requests on a resource's collections and objects: the HTTP method and content type pick the
-//! verb (`list`, `create`, `get`, `update`, `patch` — apply or not —, `delete`), which is
-//! authorized, checked against the verbs the resource serves, and carried out on the store.
+//! Requests on a resource's collections and objects: the HTTP method, content type and `watch`
+//! pick the verb (`list`, `watch`, `create`, `get`, `update`, `patch` — apply or not —,
+//! `delete`), which is authorized, checked against the verbs the resource serves, and carried
+//! out on the store (or, for `watch`, by [`super::watch`]).
 
 use actix_web::http::{Method, header};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
 
 use super::auth::Caller;
+use super::list_options::{ListOptions, Match, Version};
 use super::query::Query;
-use super::{Shared, body, json_response, lock, table};
+use super::{Shared, body, json_response, lock, table, watch};
 use crate::resources::Resource;
 use crate::status::{self, ApiError};
 use crate::writes::PatchKind;
@@ -17,8 +19,8 @@ use crate::writes::PatchKind;
 pub(crate) struct Call<'a> {
     pub(crate) req: &'a HttpRequest,
     pub(crate) body: &'a [u8],
-    pub(crate) shared: &'a Shared,
-    pub(crate) caller: &'a Caller<'a>,
+    pub(crate) shared: &'a web::Data<Shared>,
+    pub(crate) caller: &'a Caller,
     pub(crate) query: &'a Query,
     pub(crate) content_type: &'a str,
 }
@@ -49,17 +51,37 @@ impl Call<'_> {
     }
 }
 
-/// `GET` lists (in one namespace, or across all); `POST` creates (in a namespace, or a
-/// cluster-wide object).
+/// `GET` lists (in one namespace, or across all) or, with `watch`, watches; `POST` creates (in
+/// a namespace, or a cluster-wide object).
 pub(crate) fn collection(
     call: &Call<'_>,
-    resource: &Resource,
+    resource: &'static Resource,
     namespace: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
     match *call.req.method() {
+        Method::GET | Method::HEAD if call.query.watch() => {
+            call.allow("watch", resource, namespace, None)?;
+            let options = ListOptions::parse(call.query, resource, true)?;
+            watch::serve(call.req, call.shared, resource, namespace, options)
+        }
         Method::GET | Method::HEAD => {
             call.allow("list", resource, namespace, None)?;
-            let list = lock(call.shared)?.list(resource, namespace);
+            let options = ListOptions::parse(call.query, resource, false)?;
+            let store = lock(call.shared)?;
+            let revision = store.revision();
+            if let Version::At(requested) = options.version {
+                if requested > revision {
+                    return Err(ApiError::too_large_resource_version(requested, revision));
+                }
+                // The fake keeps no past states: an exact read of one is as good as compacted.
+                if options.version_match == Some(Match::Exact) && requested < revision {
+                    return Err(ApiError::expired(format!(
+                        "too old resource version: {requested} ({revision})"
+                    )));
+                }
+            }
+            let list = store.list(resource, namespace, &options.selector);
+            drop(store);
             let list = if table::wanted(call.req) {
                 table::of_list(resource, &list)
             } else {

@@ -1,5 +1,6 @@
-//! Query parameters: parsing (percent-decoding) and what the served ones mean — `dryRun`,
-//! `fieldManager`, `force`, `fieldValidation`, and `watch` (refused).
+//! Query parameters: parsing (percent-decoding) and what the write parameters mean — `dryRun`,
+//! `fieldManager`, `force`, `fieldValidation` — and `watch`. Those of lists and watches are
+//! [`super::list_options`].
 
 use std::collections::HashMap;
 
@@ -25,7 +26,8 @@ impl Query {
         )
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    /// One parameter, decoded.
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
 

@@ -1,10 +1,10 @@
 //! Server-side printing: the `Table` that `kubectl get` asks for (`Accept: ...;as=Table`)
-//! instead of objects. Every table has NAME first and AGE last; the columns between come from the
-//! resource's registry entry (DATA for ConfigMaps, STATUS for Namespaces).
+//! instead of objects. Every table has NAME first; the columns after it come from the
+//! resource's registry entry (DATA and AGE for ConfigMaps, SYNC STATUS and HEALTH STATUS for
+//! Argo CD Applications).
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::resources::Resource;
@@ -17,13 +17,16 @@ pub(crate) fn wanted(req: &HttpRequest) -> bool {
         .is_some_and(|a| a.contains("as=Table"))
 }
 
-/// A list (`<Kind>List`) as a table, with the list's `resourceVersion`.
+/// A list (`<Kind>List`) as a table, with the list's `resourceVersion` (which `kubectl get
+/// --watch` starts its watch from).
 pub(crate) fn of_list(resource: &Resource, list: &Value) -> Value {
     let items = list["items"]
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default();
-    table(resource, items)
+    let mut table = table(resource, items);
+    table["metadata"] = list["metadata"].clone();
+    table
 }
 
 /// One object as a one-row table.
@@ -31,8 +34,8 @@ pub(crate) fn of_object(resource: &Resource, obj: &Value) -> Value {
     table(resource, std::slice::from_ref(obj))
 }
 
-fn column(name: &str, format: &str, description: &str) -> Value {
-    json!({"name": name, "type": "string", "format": format, "description": description, "priority": 0})
+fn column(name: &str, format: &str, description: &str, priority: u32) -> Value {
+    json!({"name": name, "type": "string", "format": format, "description": description, "priority": priority})
 }
 
 fn table(resource: &Resource, items: &[Value]) -> Value {
@@ -41,7 +44,6 @@ fn table(resource: &Resource, items: &[Value]) -> Value {
         .map(|obj| {
             let mut cells = vec![obj["metadata"]["name"].clone()];
             cells.extend(resource.columns.iter().map(|c| (c.cell)(obj)));
-            cells.push(age(obj).into());
             json!({
                 "cells": cells,
                 "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]},
@@ -52,18 +54,14 @@ fn table(resource: &Resource, items: &[Value]) -> Value {
         "Name",
         "name",
         "Name must be unique within a namespace.",
+        0,
     )];
     columns.extend(
         resource
             .columns
             .iter()
-            .map(|c| column(c.name, "", c.description)),
+            .map(|c| column(c.name, "", c.description, c.priority)),
     );
-    columns.push(column(
-        "Age",
-        "",
-        "CreationTimestamp is a timestamp representing the server time when this object was created.",
-    ));
     json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
@@ -73,27 +71,10 @@ fn table(resource: &Resource, items: &[Value]) -> Value {
     })
 }
 
-fn age(obj: &Value) -> String {
-    obj["metadata"]["creationTimestamp"]
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| human_age(Utc::now().signed_duration_since(t).num_seconds()))
-        .unwrap_or_else(|| "<unknown>".to_owned())
-}
-
-/// kubectl's short ages: `42s`, `5m`, `3h`.
-fn human_age(seconds: i64) -> String {
-    match seconds.max(0) {
-        s if s < 120 => format!("{s}s"),
-        s if s < 7200 => format!("{}m", s / 60),
-        s => format!("{}h", s / 3600),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resources::{CONFIGMAPS, NAMESPACES};
+    use crate::resources::{APPLICATIONS, CONFIGMAPS, NAMESPACES};
 
     #[test]
     fn columns_come_from_the_registry() {
@@ -115,13 +96,32 @@ mod tests {
             table["rows"][0]["cells"],
             json!(["default", "Active", "<unknown>"])
         );
-    }
-
-    #[test]
-    fn ages_read_as_kubectl_prints_them() {
-        assert_eq!(human_age(-5), "0s");
-        assert_eq!(human_age(119), "119s");
-        assert_eq!(human_age(600), "10m");
-        assert_eq!(human_age(7200), "2h");
+        let app = json!({"metadata": {"name": "web"}, "spec": {"project": "default"},
+            "status": {"sync": {"status": "Synced", "revision": "abc"}}});
+        let table = of_list(
+            &APPLICATIONS,
+            &json!({"metadata": {"resourceVersion": "7"}, "items": [app]}),
+        );
+        let names: Vec<(&str, u64)> = table["columnDefinitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap(), c["priority"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Name", 0),
+                ("Sync Status", 0),
+                ("Health Status", 0),
+                ("Revision", 10),
+                ("Project", 10)
+            ]
+        );
+        assert_eq!(
+            table["rows"][0]["cells"],
+            json!(["web", "Synced", null, "abc", "default"])
+        );
+        assert_eq!(table["metadata"]["resourceVersion"], "7");
     }
 }

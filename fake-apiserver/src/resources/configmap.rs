@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Column, Resource, Scope};
+use super::{AGE, Column, Generation, Resource, Scope};
 use crate::proto::{self, Fields, Wire};
 use crate::status::ApiError;
 
@@ -20,18 +20,24 @@ pub(crate) static CONFIGMAPS: Resource = Resource {
     singular: "configmap",
     short_names: &["cm"],
     scope: Scope::Namespaced,
-    verbs: &["create", "delete", "get", "list", "patch", "update"],
+    verbs: &[
+        "create", "delete", "get", "list", "patch", "update", "watch",
+    ],
     fields: &["data", "binaryData", "immutable"],
-    generation: false,
+    generation: Generation::None,
     storage_version_hash: "qFsyl6wFWjQ=",
     description: "ConfigMap holds configuration data for pods to consume.",
     properties,
     validate,
-    columns: &[Column {
-        name: "Data",
-        description: "Data contains the configuration data.",
-        cell: data_count,
-    }],
+    columns: &[
+        Column {
+            name: "Data",
+            description: "Data contains the configuration data.",
+            priority: 0,
+            cell: data_count,
+        },
+        AGE,
+    ],
     protobuf: Some(from_protobuf),
 };
 

@@ -1,23 +1,26 @@
 //! The registry of served resources. Each resource is declared once, as a [`Resource`]: its
 //! group, version, kind and names, its scope, its fields, its validation, its `kubectl get`
-//! columns. Routing, discovery, OpenAPI, authorization messages, tables, the object store and
-//! server-side apply all read these declarations and nothing else about a resource, so serving
-//! another one (say Argo CD's `applications.argoproj.io/v1alpha1`) is one more entry in
-//! [`RESOURCES`] plus its validation.
+//! columns. Routing, discovery, OpenAPI, authorization messages, tables, selectors, watches,
+//! the object store and server-side apply all read these declarations and nothing else about a
+//! resource, so serving another one is one more entry in [`RESOURCES`] plus its validation (as
+//! Argo CD's `applications.argoproj.io/v1alpha1` is).
 
+mod application;
 mod configmap;
 pub(crate) mod namespace;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::status::ApiError;
 
+pub(crate) use application::APPLICATIONS;
 pub(crate) use configmap::CONFIGMAPS;
 pub use configmap::MAX_CONFIGMAP_BYTES;
 pub(crate) use namespace::NAMESPACES;
 
 /// Every served resource, in discovery order.
-pub(crate) static RESOURCES: &[&Resource] = &[&CONFIGMAPS, &NAMESPACES];
+pub(crate) static RESOURCES: &[&Resource] = &[&CONFIGMAPS, &NAMESPACES, &APPLICATIONS];
 
 /// Where objects of a resource live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,17 +31,59 @@ pub(crate) enum Scope {
     Cluster,
 }
 
+/// Whether a kind has a `metadata.generation`, and which changes it counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Generation {
+    /// None (ConfigMaps, Namespaces).
+    None,
+    /// Every change outside `metadata` (a custom resource without a status subresource, as
+    /// Argo CD's Application: its controller's status writes count too).
+    AllButMetadata,
+    /// Changes outside `metadata` and `status` (a kind with a status subresource, whose
+    /// status is written separately).
+    AllButStatus,
+}
+
 /// Decodes an object from a request body (the error says why it cannot).
 pub(crate) type Decode = fn(&[u8]) -> Result<Value, String>;
 
-/// One `kubectl get` column between NAME and AGE (which every table has).
+/// One `kubectl get` column after NAME (which every table has first).
 pub(crate) struct Column {
-    /// The header, as the real server names it (`Data`, `Status`).
+    /// The header, as the real server names it (`Data`, `Status`, `Sync Status`).
     pub(crate) name: &'static str,
     /// The column's description in the table's `columnDefinitions`.
     pub(crate) description: &'static str,
-    /// The cell for one object.
+    /// 0 for the columns `kubectl get` shows, more for those only `-o wide` shows.
+    pub(crate) priority: u32,
+    /// The cell for one object (null when the object has no value there).
     pub(crate) cell: fn(&Value) -> Value,
+}
+
+/// AGE, which the built-in kinds' tables end with (custom resources that declare their own
+/// printer columns, as Argo CD's Application does, have none).
+pub(crate) const AGE: Column = Column {
+    name: "Age",
+    description: "CreationTimestamp is a timestamp representing the server time when this object was created.",
+    priority: 0,
+    cell: age,
+};
+
+fn age(obj: &Value) -> Value {
+    obj["metadata"]["creationTimestamp"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| human_age(Utc::now().signed_duration_since(t).num_seconds()))
+        .unwrap_or_else(|| "<unknown>".to_owned())
+        .into()
+}
+
+/// kubectl's short ages: `42s`, `5m`, `3h`.
+fn human_age(seconds: i64) -> String {
+    match seconds.max(0) {
+        s if s < 120 => format!("{s}s"),
+        s if s < 7200 => format!("{}m", s / 60),
+        s => format!("{}h", s / 3600),
+    }
 }
 
 /// A served resource, as discovery describes it, and what the fake needs to store it.
@@ -62,9 +107,8 @@ pub(crate) struct Resource {
     /// The object's top-level fields besides `apiVersion`, `kind` and `metadata`: all that
     /// `fieldValidation=Strict` accepts, and where server-side apply tracks ownership.
     pub(crate) fields: &'static [&'static str],
-    /// Whether `metadata.generation` counts changes outside `metadata` (as for custom
-    /// resources and workloads; ConfigMaps and Namespaces have no generation).
-    pub(crate) generation: bool,
+    /// What `metadata.generation` counts, if the kind has one.
+    pub(crate) generation: Generation,
     /// Discovery's `storageVersionHash`, copied from a real server (clients only compare it).
     pub(crate) storage_version_hash: &'static str,
     /// The OpenAPI description of the kind.
@@ -152,6 +196,15 @@ pub(crate) fn find(group: &str, version: &str, plural: &str) -> Option<&'static 
         .find(|r| r.group == group && r.version == version && r.plural == plural)
 }
 
+/// The resource a test names by its plural (core group: `configmaps`) or by its plural and
+/// group (`applications.argoproj.io`), as messages and RBAC name them.
+pub(crate) fn named(name: &str) -> Option<&'static Resource> {
+    RESOURCES
+        .iter()
+        .copied()
+        .find(|r| r.group_resource() == name)
+}
+
 /// The resources of one group-version, in discovery order (empty when none is served).
 pub(crate) fn in_group_version(group: &str, version: &str) -> Vec<&'static Resource> {
     RESOURCES
@@ -195,6 +248,15 @@ mod tests {
             declared.sort_unstable();
             assert_eq!(declared, fields, "the OpenAPI properties of {}", r.kind);
         }
-        assert_eq!(group_versions(), [("", "v1")]);
+        assert_eq!(group_versions(), [("", "v1"), ("argoproj.io", "v1alpha1")]);
+    }
+
+    #[test]
+    fn ages_read_as_kubectl_prints_them() {
+        assert_eq!(human_age(-5), "0s");
+        assert_eq!(human_age(119), "119s");
+        assert_eq!(human_age(600), "10m");
+        assert_eq!(human_age(7200), "2h");
+        assert_eq!(age(&serde_json::json!({"metadata": {}})), "<unknown>");
     }
 }

@@ -4,10 +4,11 @@
 
 use serde_json::{Value, json};
 
-use super::{Column, Resource, Scope};
+use super::{AGE, Column, Generation, Resource, Scope};
 use crate::status::ApiError;
 
-/// `namespaces`, as the real server describes them in discovery (but only `get` and `list`).
+/// `namespaces`, as the real server describes them in discovery (but only `get`, `list` and
+/// `watch`).
 pub(crate) static NAMESPACES: Resource = Resource {
     group: "",
     version: "v1",
@@ -16,18 +17,22 @@ pub(crate) static NAMESPACES: Resource = Resource {
     singular: "namespace",
     short_names: &["ns"],
     scope: Scope::Cluster,
-    verbs: &["get", "list"],
+    verbs: &["get", "list", "watch"],
     fields: &["spec", "status"],
-    generation: false,
+    generation: Generation::None,
     storage_version_hash: "Q3oi5N2YM8M=",
     description: "Namespace provides a scope for Names. Use of multiple namespaces is optional.",
     properties,
     validate,
-    columns: &[Column {
-        name: "Status",
-        description: "The status of the namespace",
-        cell: phase,
-    }],
+    columns: &[
+        Column {
+            name: "Status",
+            description: "The status of the namespace",
+            priority: 0,
+            cell: phase,
+        },
+        AGE,
+    ],
     protobuf: None,
 };
 
@@ -38,7 +43,7 @@ fn properties() -> Value {
     })
 }
 
-/// Nothing writes namespaces through the API (the verbs are `get` and `list`).
+/// Nothing writes namespaces through the API (the verbs are `get`, `list` and `watch`).
 fn validate(_: &Value, _: Option<&Value>) -> Result<(), ApiError> {
     Ok(())
 }

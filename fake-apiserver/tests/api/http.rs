@@ -363,18 +363,3 @@ fn a_dropped_connection_is_an_error_for_the_client() {
     let (code, _) = fake.send(fake.req(reqwest::Method::GET, CMS, ADMIN_TOKEN));
     assert_eq!(code, 200);
 }
-
-#[test]
-fn watches_are_refused_plainly() {
-    let fake = Fake::start();
-    let (code, body) = fake.send(fake.req(
-        reqwest::Method::GET,
-        &format!("{CMS}?watch=true"),
-        ADMIN_TOKEN,
-    ));
-    assert_eq!(code, 405);
-    assert_eq!(
-        body["message"],
-        "watch is not supported by the fake API server"
-    );
-}

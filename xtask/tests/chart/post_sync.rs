@@ -57,14 +57,12 @@ fn rules_of(role: &Value) -> Vec<Rule> {
         .as_sequence()
         .expect("rules")
         .iter()
-        .map(|r| {
-            assert_eq!(strings(&r["apiGroups"]), [""], "core group only");
-            Rule {
-                resources: strings(&r["resources"]),
-                verbs: strings(&r["verbs"]),
-                resource_names: strings(&r["resourceNames"]),
-                namespaces: vec![NAMESPACE.to_owned()],
-            }
+        .map(|r| Rule {
+            api_groups: strings(&r["apiGroups"]),
+            resources: strings(&r["resources"]),
+            verbs: strings(&r["verbs"]),
+            resource_names: strings(&r["resourceNames"]),
+            namespaces: vec![NAMESPACE.to_owned()],
         })
         .collect()
 }
