@@ -19,7 +19,6 @@
 mod failure;
 mod wait;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::json;
@@ -27,8 +26,9 @@ use status_core::{Severity, StatusDocument};
 use status_kube::k8s_openapi::api::core::v1::ConfigMap;
 use status_kube::kube::api::{Api, Patch, PatchParams};
 use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
-use status_kube::{ClientOptions, Request, Verb};
+use status_kube::{Request, Verb};
 
+use crate::cluster::{self, KubeArgs};
 use crate::exit::{Exit, Failure};
 use crate::{input, report};
 use failure::{Attempt, Target};
@@ -36,10 +36,6 @@ use failure::{Attempt, Target};
 /// The field manager of the empty apply that creates a missing ConfigMap. It never owns a
 /// field, so its applies never remove anything.
 const CREATE_MANAGER: &str = "statusctl-create";
-
-/// The environment variable that overrides the service account directory: tests use a
-/// directory of their own.
-const SERVICE_ACCOUNT_DIR_VAR: &str = "STATUSCTL_SERVICEACCOUNT_DIR";
 
 /// Arguments of `statusctl push`.
 #[derive(Debug, clap::Args)]
@@ -54,13 +50,8 @@ pub(crate) struct Args {
     /// The status document: a file, or `-` for standard input.
     #[arg(value_name = "FILE|-")]
     file: String,
-    /// The kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the in-cluster
-    /// service account).
-    #[arg(long, value_name = "PATH")]
-    kubeconfig: Option<PathBuf>,
-    /// The kubeconfig context (default: its current context).
-    #[arg(long, value_name = "NAME")]
-    context: Option<String>,
+    #[command(flatten)]
+    kube: KubeArgs,
     /// The namespace (default: the context's, or the service account's).
     #[arg(long, short = 'n', value_name = "NAME", value_parser = names::parse_namespace)]
     namespace: Option<String>,
@@ -141,26 +132,13 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     let text = String::from_utf8(input.bytes)
         .map_err(|e| Failure::usage(format!("the document is not UTF-8: {e}")))?;
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
-    let timeout = args.timeout;
-    let outcome = runtime.block_on(async {
-        match tokio::time::timeout(timeout, push(&args, &text, &document)).await {
-            Ok(result) => result,
-            Err(_) => Err(Failure::new(
-                Exit::Unavailable,
-                format!(
-                    "gave up after --timeout {}: the API server did not answer in time; nothing is known to have been pushed",
-                    status_core::duration::format(timeout)
-                ),
-            )),
-        }
-    });
-    outcome?;
-    // Done with the API: the wait uses reqwest's blocking client, which runs its own.
-    drop(runtime);
+    // The API part runs on a runtime of its own, dropped before the wait: the wait uses
+    // reqwest's blocking client, which runs its own.
+    cluster::run(
+        args.timeout,
+        "nothing is known to have been pushed",
+        push(&args, &text, &document),
+    )?;
     if let Some(target) = wait {
         eprintln!(
             "statusctl: waiting up to {} for {} to serve the pushed document",
@@ -181,12 +159,12 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
 
 /// Loads the configuration, then pushes with bounded retries.
 async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), Failure> {
-    let mut options = ClientOptions::default();
-    options.kubeconfig = args.kubeconfig.clone();
-    options.context = args.context.clone();
-    options.service_account_dir = std::env::var_os(SERVICE_ACCOUNT_DIR_VAR).map(PathBuf::from);
-    options.timeout = Some(args.timeout);
-    let cluster = options.load().await.map_err(failure::load_failure)?;
+    let cluster = args
+        .kube
+        .options(args.timeout)
+        .load()
+        .await
+        .map_err(cluster::load_failure)?;
     let namespace = cluster.namespace(args.namespace.as_deref());
     let server = cluster.server();
     let client = cluster.client().map_err(|e| {

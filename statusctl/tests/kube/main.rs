@@ -3,6 +3,7 @@
 //! and by the official kubectl, and a real status-server for `get`, `check` and
 //! `push --wait-url`.
 
+mod collect;
 mod concurrency;
 mod errors;
 mod get_check;
