@@ -11,7 +11,8 @@
 //! - Bearer tokens ([`Config::user`]): 401 for an unknown token, anonymous callers may read only
 //!   `/version` and the health endpoints, and RBAC-like [`Rule`]s (verbs on resources of API
 //!   groups, limited to namespaces and to object names as `resourceNames` limits them: a POST
-//!   never matches a named rule) with the real 403 messages.
+//!   never matches a named rule, a list or watch does when a `metadata.name=` field selector
+//!   pins it to the name) with the real 403 messages.
 //! - The resources of a small registry: ConfigMaps (`v1`, namespaced), Namespaces (`v1`,
 //!   cluster-wide, read-only through the API: the ones in [`Config::namespaces`] exist from the
 //!   start) and Argo CD Applications (`argoproj.io/v1alpha1`, namespaced, short names `app` and

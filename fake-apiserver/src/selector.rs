@@ -74,6 +74,16 @@ impl Selector {
         Ok(Self { labels, fields })
     }
 
+    /// The one object name the field selector pins (`metadata.name=X` or `==`), as the real
+    /// server's request info reads it: RBAC then authorizes the list or watch as a request
+    /// for that name, so a `resourceNames` rule can allow it.
+    pub(crate) fn exact_name(&self) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|r| r.field == Field::Name && r.equal)
+            .map(|r| r.value.as_str())
+    }
+
     /// Whether `obj` is selected.
     pub(crate) fn matches(&self, obj: &Value) -> bool {
         let meta = &obj["metadata"];

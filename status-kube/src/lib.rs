@@ -4,6 +4,8 @@
 //! - [`ClientOptions`] loads a [`Cluster`] the way kubectl finds one (a kubeconfig with a
 //!   context, else the in-cluster service account), and [`Cluster::namespace`] is the rule for
 //!   the namespace to work in.
+//! - [`argocd`] reads Argo CD Applications ([`argocd::get_application`]) as a minimal typed
+//!   resource that status-core maps to a status document.
 //! - [`names`] holds the API server's rules for ConfigMap names, namespaces and keys, as clap
 //!   value parsers, and the name of the chart's live ConfigMap.
 //! - [`Error`] sorts what went wrong into the classes a caller acts on (fix the configuration,
@@ -39,6 +41,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+pub mod argocd;
 mod classify;
 mod cluster;
 mod error;

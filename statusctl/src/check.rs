@@ -3,7 +3,7 @@
 //! `get` prints the served document as served. `check` is a gate for pipelines and cron
 //! alerts: exit 0 when healthy, 1 when stale (`--max-age`), not synced (`--require-synced`) or
 //! drifted (`--max-drift`), 2 when the server cannot be read or serves an invalid document.
-//! Bodies are read up to 1 MiB (`MAX_DOCUMENT_BYTES`, a ConfigMap's limit) and refused beyond.
+//! The HTTP side (the client, the bounded body read, URLs in messages) is `http.rs`.
 //!
 //! `--url` takes the server's base URL (`http://host:port`): `get`/`check` then read
 //! `/status.json`, or `/status/NAME.json` with `--name NAME`. A URL with a path ending in
@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::json;
-use status_core::{MAX_DOCUMENT_BYTES, StatusDocument, SyncStatus, duration};
+use status_core::{StatusDocument, SyncStatus, duration};
 
 use crate::exit::{Exit, Failure};
+use crate::http;
 
 /// Arguments of `statusctl get`.
 #[derive(Debug, clap::Args)]
@@ -80,102 +81,43 @@ struct Fetched {
 impl Source {
     /// The document's URL.
     fn document_url(&self) -> String {
-        let base = self.url.trim_end_matches('/');
-        let has_path = base
-            .split_once("://")
-            .map_or(base, |(_, rest)| rest)
-            .contains('/');
-        if has_path && base.ends_with(".json") {
-            return base.to_owned();
-        }
-        match self
-            .name
-            .as_deref()
-            .map(|n| n.strip_suffix(".json").unwrap_or(n))
-        {
-            None | Some("status") => format!("{base}/status.json"),
-            Some(name) => format!("{base}/status/{name}.json"),
-        }
+        http::document_url(&self.url, self.name.as_deref())
     }
 
     /// GETs and validates the document; `Err` is the message for "cannot read" (exit 2).
     fn fetch(&self) -> Result<Fetched, String> {
         let url = self.document_url();
-        let client = reqwest::blocking::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout)
-            .user_agent(concat!("statusctl/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let shown = http::shown(&url);
+        let client = http::client(self.timeout)?;
         let response = client.get(&url).send().map_err(|e| {
-            let why = if e.is_timeout() {
-                format!("no answer within {}", duration::format(self.timeout))
-            } else if e.is_connect() {
-                "cannot connect".to_owned()
-            } else {
-                "request failed".to_owned()
-            };
-            format!("cannot read {url}: {why} ({})", error_chain(&e))
+            format!(
+                "cannot read {shown}: {}",
+                http::send_failure(e, self.timeout)
+            )
         })?;
         let status = response.status();
         if !status.is_success() {
-            return Err(format!("cannot read {url}: the server answered {status}"));
+            return Err(format!("cannot read {shown}: the server answered {status}"));
         }
-        let body = read_body(response, &url)?;
+        let body = http::read_body(response, &url)?;
         match status_core::validate(&body).into_result(false) {
             Ok(document) => Ok(Fetched {
-                url,
+                url: shown,
                 body,
                 document,
             }),
             Err(status_core::Error::Invalid { findings }) => {
                 let findings: Vec<String> = findings.iter().map(|f| format!("  {f}")).collect();
                 Err(format!(
-                    "{url} serves an invalid status document:\n{}",
+                    "{shown} serves an invalid status document:\n{}",
                     findings.join("\n")
                 ))
             }
-            Err(other) => Err(format!("{url} serves an invalid status document: {other}")),
+            Err(other) => Err(format!(
+                "{shown} serves an invalid status document: {other}"
+            )),
         }
     }
-}
-
-/// Reads at most [`MAX_DOCUMENT_BYTES`] of a response body: a wrong `--url` (a download, a
-/// server streaming forever) must fail, not fill memory. A declared `Content-Length` over the
-/// limit is refused before reading anything; without one, one byte past the limit is read to
-/// tell "exactly 1 MiB" from "more".
-fn read_body(response: reqwest::blocking::Response, url: &str) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let too_large = |size: String| {
-        format!(
-            "cannot read {url}: the response is too large (over 1 MiB{size}); a status document holds at most {MAX_DOCUMENT_BYTES} bytes"
-        )
-    };
-    if let Some(length) = response.content_length()
-        && length > MAX_DOCUMENT_BYTES as u64
-    {
-        return Err(too_large(format!(": Content-Length {length}")));
-    }
-    let mut body = Vec::new();
-    response
-        .take(MAX_DOCUMENT_BYTES as u64 + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| format!("cannot read {url}: {}", error_chain(&e)))?;
-    if body.len() > MAX_DOCUMENT_BYTES {
-        return Err(too_large(String::new()));
-    }
-    Ok(body)
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
 }
 
 pub(crate) fn get(args: GetArgs) -> Result<Exit, Failure> {
@@ -199,7 +141,7 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
             if args.format == CheckFormat::Json {
                 println!(
                     "{}",
-                    json!({"url": args.source.document_url(), "healthy": false, "readable": false, "error": message})
+                    json!({"url": http::shown(&args.source.document_url()), "healthy": false, "readable": false, "error": message})
                 );
             }
             return Err(Failure::usage(message));
@@ -315,30 +257,5 @@ pub(crate) mod tests {
                 "{bad:?}: {err}"
             );
         }
-    }
-
-    #[test]
-    fn urls_are_built_from_a_base() {
-        let source = |url: &str, name: Option<&str>| Source {
-            url: url.to_owned(),
-            name: name.map(str::to_owned),
-            timeout: Duration::from_secs(1),
-        };
-        assert_eq!(
-            source("http://h:8080", None).document_url(),
-            "http://h:8080/status.json"
-        );
-        assert_eq!(
-            source("http://h:8080/", Some("payments.json")).document_url(),
-            "http://h:8080/status/payments.json"
-        );
-        assert_eq!(
-            source("http://h:8080", Some("status.json")).document_url(),
-            "http://h:8080/status.json"
-        );
-        assert_eq!(
-            source("http://h/x/status.json", None).document_url(),
-            "http://h/x/status.json"
-        );
     }
 }

@@ -5,13 +5,15 @@
 use std::process::ExitCode;
 
 /// The exit codes of statusctl. 0, 1 and 2 mean the same for every subcommand; `push` adds
-/// 3 to 7. The values never change: scripts and CI steps match on them.
+/// 3 to 8, and `collect` uses 5 to 7 in the same sense. The values never change: scripts and CI
+/// steps match on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Exit {
     /// 0: success (valid, rendered, pushed, printed, healthy).
     Success = 0,
-    /// 1: the answer is no: a document is invalid (nothing was written or pushed), or the
-    /// served status is unhealthy.
+    /// 1: the answer is no: a document is invalid (nothing was written or pushed; for
+    /// `collect`, the Application cannot be mapped to a valid one), or the served status is
+    /// unhealthy.
     Failed = 1,
     /// 2: bad usage, or something that cannot be read or used: a file, stdin, a server, a
     /// kubeconfig.
@@ -20,14 +22,18 @@ pub(crate) enum Exit {
     Refused = 3,
     /// 4 (`push`): the key is owned by another field manager (`--force` takes it over).
     Conflict = 4,
-    /// 5 (`push`): authentication (401) or authorization (403) failed.
+    /// 5 (`push`, `collect`): authentication (401) or authorization (403) failed.
     Auth = 5,
     /// 6 (`push`): the API rejected the request: namespace not found, invalid (422: too large,
-    /// bad key).
+    /// bad key). (`collect`): the Application does not exist, or the cluster serves no Argo CD
+    /// Applications.
     Rejected = 6,
-    /// 7 (`push`): the API server is unreachable, TLS verification failed, or retries and
-    /// `--timeout` ran out.
+    /// 7 (`push`, `collect`): the API server is unreachable, TLS verification failed, or
+    /// retries and `--timeout` ran out.
     Unavailable = 7,
+    /// 8 (`push --wait-url`): pushed, but the status-server did not serve the pushed document
+    /// within `--wait-timeout`.
+    NotServed = 8,
 }
 
 impl From<Exit> for ExitCode {
@@ -89,9 +95,10 @@ mod tests {
             Exit::Auth,
             Exit::Rejected,
             Exit::Unavailable,
+            Exit::NotServed,
         ]
         .map(|exit| exit as u8);
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
     }
 
     #[test]

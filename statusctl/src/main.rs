@@ -2,15 +2,20 @@
 //! status-server.
 //!
 //! Exit codes are part of the contract (see `docs/cli.md`): 0 success, 1 the document is invalid
-//! or the server is unhealthy, 2 usage or I/O error; `push` adds its own (all in [`exit::Exit`]).
+//! or the server is unhealthy, 2 usage or I/O error; `push` and `collect` add their own (all in
+//! [`exit::Exit`]).
 //! Every subcommand returns its exit code or a [`Failure`]; `main` alone prints the failure and
 //! exits.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+mod cluster;
+mod collect;
 mod exit;
+mod http;
 mod input;
+mod output;
 mod push;
 mod render;
 mod report;
@@ -40,6 +45,8 @@ enum Command {
     Schema,
     /// Write a document into one key of the live ConfigMap by server-side apply.
     Push(push::Args),
+    /// Print the status document of what a source of truth observed (an Argo CD Application).
+    Collect(collect::Args),
     /// Print a document served by a running status-server.
     Get(check::GetArgs),
     /// Exit non-zero when a running status-server reports a stale, out-of-sync or drifted document.
@@ -76,6 +83,7 @@ fn main() -> ExitCode {
         Command::Render(args) => render::run(*args),
         Command::Schema => schema(),
         Command::Push(args) => push::run(args),
+        Command::Collect(args) => collect::run(args),
         Command::Get(args) => check::get(args),
         Command::Check(args) => check::check(args),
     };

@@ -11,12 +11,14 @@
 //!   "eight pushes at once to one key: the newest wins" hold.
 //! - Errors are sorted by status-kube into classes, which `push/failure.rs` maps to exit codes
 //!   a CI step can act on (see [`Exit`]) and to advice.
+//! - With `--wait-url`, `push/wait.rs` then polls the status-server until it serves the
+//!   pushed document (exit 8, [`Exit::NotServed`], when it does not in time).
 //!
 //! statusctl reaches Kubernetes here only, and only through status-kube.
 
 mod failure;
+mod wait;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::json;
@@ -24,8 +26,9 @@ use status_core::{Severity, StatusDocument};
 use status_kube::k8s_openapi::api::core::v1::ConfigMap;
 use status_kube::kube::api::{Api, Patch, PatchParams};
 use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
-use status_kube::{ClientOptions, Request, Verb};
+use status_kube::{Request, Verb};
 
+use crate::cluster::{self, KubeArgs};
 use crate::exit::{Exit, Failure};
 use crate::{input, report};
 use failure::{Attempt, Target};
@@ -34,29 +37,21 @@ use failure::{Attempt, Target};
 /// field, so its applies never remove anything.
 const CREATE_MANAGER: &str = "statusctl-create";
 
-/// The environment variable that overrides the service account directory: tests use a
-/// directory of their own.
-const SERVICE_ACCOUNT_DIR_VAR: &str = "STATUSCTL_SERVICEACCOUNT_DIR";
-
 /// Arguments of `statusctl push`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit codes: 0 pushed, 1 invalid document (nothing sent), 2 usage or I/O error, \
-3 refused (the stored document is newer), 4 the key is owned by another field manager, \
+    after_help = "Exit codes: 0 pushed (and served, with --wait-url), 1 invalid document (nothing sent), \
+2 usage or I/O error, 3 refused (the stored document is newer), 4 the key is owned by another field manager, \
 5 401/403, 6 rejected by the API (namespace not found, over 1 MiB, bad key), \
-7 unreachable, TLS verification failed or timed out. See docs/ci.md."
+7 unreachable, TLS verification failed or timed out, \
+8 pushed, but not served by --wait-url within --wait-timeout. See docs/ci.md."
 )]
 pub(crate) struct Args {
     /// The status document: a file, or `-` for standard input.
     #[arg(value_name = "FILE|-")]
     file: String,
-    /// The kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the in-cluster
-    /// service account).
-    #[arg(long, value_name = "PATH")]
-    kubeconfig: Option<PathBuf>,
-    /// The kubeconfig context (default: its current context).
-    #[arg(long, value_name = "NAME")]
-    context: Option<String>,
+    #[command(flatten)]
+    kube: KubeArgs,
     /// The namespace (default: the context's, or the service account's).
     #[arg(long, short = 'n', value_name = "NAME", value_parser = names::parse_namespace)]
     namespace: Option<String>,
@@ -82,6 +77,16 @@ pub(crate) struct Args {
     /// Give up after this long, retries included (e.g. 30s, 2m).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = status_core::duration::parse)]
     timeout: Duration,
+    /// After the push, wait until the status-server at this base URL (http://host:port) serves
+    /// exactly the pushed document (/status.json for the key status.json, /status/NAME.json for
+    /// NAME.json). Fast when the server watches the ConfigMap through the API (the chart's
+    /// watch.enabled); through kubelet's ConfigMap volume it takes kubelet's sync, 60-120 s.
+    /// Exit 8 when it is not served within --wait-timeout. Not with --dry-run.
+    #[arg(long, value_name = "URL", conflicts_with = "dry_run")]
+    wait_url: Option<String>,
+    /// How long --wait-url waits after the push (e.g. 30s, 3m).
+    #[arg(long, value_name = "DURATION", default_value = "2m", requires = "wait_url", value_parser = status_core::duration::parse)]
+    wait_timeout: Duration,
 }
 
 /// What a successful push did.
@@ -96,6 +101,12 @@ struct Pushed {
 }
 
 pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
+    // Checked before anything is pushed: a URL or key that cannot be waited for is a usage error.
+    let wait = args
+        .wait_url
+        .as_deref()
+        .map(|url| wait::Target::new(url, &args.key, args.wait_timeout))
+        .transpose()?;
     if !status_core::is_document_key(&args.key) {
         // Pushed all the same (the key is valid), but nobody would ever see it.
         eprintln!(
@@ -121,34 +132,39 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     let text = String::from_utf8(input.bytes)
         .map_err(|e| Failure::usage(format!("the document is not UTF-8: {e}")))?;
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
-    let timeout = args.timeout;
-    let outcome = runtime.block_on(async {
-        match tokio::time::timeout(timeout, push(&args, &text, &document)).await {
-            Ok(result) => result,
-            Err(_) => Err(Failure::new(
-                Exit::Unavailable,
-                format!(
-                    "gave up after --timeout {}: the API server did not answer in time; nothing is known to have been pushed",
-                    status_core::duration::format(timeout)
-                ),
-            )),
-        }
-    });
-    outcome.map(|()| Exit::Success)
+    // The API part runs on a runtime of its own, dropped before the wait: the wait uses
+    // reqwest's blocking client, which runs its own.
+    cluster::run(
+        args.timeout,
+        "nothing is known to have been pushed",
+        push(&args, &text, &document),
+    )?;
+    if let Some(target) = wait {
+        eprintln!(
+            "statusctl: waiting up to {} for {} to serve the pushed document",
+            status_core::duration::format(target.timeout()),
+            target.shown()
+        );
+        let served = wait::wait(&target, text.as_bytes(), &document)?;
+        println!(
+            "served by {} after {} ({} request{})",
+            target.shown(),
+            status_core::duration::format(served.after),
+            served.requests,
+            if served.requests == 1 { "" } else { "s" }
+        );
+    }
+    Ok(Exit::Success)
 }
 
 /// Loads the configuration, then pushes with bounded retries.
 async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), Failure> {
-    let mut options = ClientOptions::default();
-    options.kubeconfig = args.kubeconfig.clone();
-    options.context = args.context.clone();
-    options.service_account_dir = std::env::var_os(SERVICE_ACCOUNT_DIR_VAR).map(PathBuf::from);
-    options.timeout = Some(args.timeout);
-    let cluster = options.load().await.map_err(failure::load_failure)?;
+    let cluster = args
+        .kube
+        .options(args.timeout)
+        .load()
+        .await
+        .map_err(cluster::load_failure)?;
     let namespace = cluster.namespace(args.namespace.as_deref());
     let server = cluster.server();
     let client = cluster.client().map_err(|e| {

@@ -285,7 +285,7 @@ fn escape_property(s: &str) -> String {
 
 /// The text with control characters escaped, so a file name or field name holding a newline
 /// cannot break the one-finding-per-line format.
-fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     if s.chars().any(char::is_control) {
         s.chars()
             .map(|c| {

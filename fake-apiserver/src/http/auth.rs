@@ -64,7 +64,8 @@ impl Caller {
     }
 
     /// 403 unless one of the caller's rules allows `verb` on `resource` (in `namespace`, for
-    /// the object `name`; `None` for collections, where `resourceNames` rules never match).
+    /// the object `name`; `None` for collections not pinned to one name by a field selector,
+    /// where `resourceNames` rules never match).
     pub(crate) fn authorize(
         &self,
         verb: &str,

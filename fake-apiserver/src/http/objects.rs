@@ -43,6 +43,23 @@ impl Call<'_> {
         }
     }
 
+    /// Authorizes a list or watch, then parses its options. A field selector pinning
+    /// `metadata.name` makes it a request for that one name, as the real server's request
+    /// info does (so `resourceNames` rules can allow watching one object); options that do not
+    /// parse are reported after authorization, as there.
+    fn list_options(
+        &self,
+        verb: &str,
+        resource: &Resource,
+        namespace: Option<&str>,
+        watch: bool,
+    ) -> Result<ListOptions, ApiError> {
+        let options = ListOptions::parse(self.query, resource, watch);
+        let name = options.as_ref().ok().and_then(|o| o.selector.exact_name());
+        self.allow(verb, resource, namespace, name)?;
+        options
+    }
+
     fn user_agent(&self) -> Option<&str> {
         self.req
             .headers()
@@ -60,13 +77,11 @@ pub(crate) fn collection(
 ) -> Result<HttpResponse, ApiError> {
     match *call.req.method() {
         Method::GET | Method::HEAD if call.query.watch() => {
-            call.allow("watch", resource, namespace, None)?;
-            let options = ListOptions::parse(call.query, resource, true)?;
+            let options = call.list_options("watch", resource, namespace, true)?;
             watch::serve(call.req, call.shared, resource, namespace, options)
         }
         Method::GET | Method::HEAD => {
-            call.allow("list", resource, namespace, None)?;
-            let options = ListOptions::parse(call.query, resource, false)?;
+            let options = call.list_options("list", resource, namespace, false)?;
             let store = lock(call.shared)?;
             let revision = store.revision();
             if let Version::At(requested) = options.version {

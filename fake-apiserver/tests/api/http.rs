@@ -24,6 +24,15 @@ impl Fake {
                     ],
                 )
                 .user(
+                    "watcher",
+                    "watch-token",
+                    vec![
+                        Rule::configmaps(["get", "list", "watch"])
+                            .names(["live"])
+                            .in_namespaces(["default"]),
+                    ],
+                )
+                .user(
                     "reader",
                     "read-token",
                     vec![Rule::configmaps(["get", "list"])],
@@ -130,6 +139,34 @@ fn resource_names_allow_named_writes_but_never_a_post() {
             .contains("cannot delete resource"),
         "{body}"
     );
+}
+
+#[test]
+fn resource_names_allow_a_list_or_watch_pinned_to_that_name_by_a_field_selector() {
+    // The real server reads `metadata.name=X` of a list or watch as the request's name, so the
+    // chart's watch Role (get/list/watch limited to `<fullname>-live`) is enough for a server
+    // that watches that one ConfigMap by name, and for nothing else.
+    let fake = Fake::start();
+    let get = |query: &str| {
+        fake.send(fake.req(
+            reqwest::Method::GET,
+            &format!("{CMS}{query}"),
+            "watch-token",
+        ))
+    };
+    let (code, body) = get("?fieldSelector=metadata.name%3Dlive");
+    assert_eq!(code, 200, "{body}");
+    let (code, _) = get("?fieldSelector=metadata.name%3D%3Dlive&watch=true&timeoutSeconds=1");
+    assert_eq!(code, 200);
+    for denied in [
+        "",
+        "?fieldSelector=metadata.name%3Dother",
+        "?fieldSelector=metadata.name!%3Dlive",
+        "?watch=true",
+    ] {
+        let (code, body) = get(denied);
+        assert_eq!(code, 403, "{denied}: {body}");
+    }
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use status_kube::{Error, report};
 
+use crate::cluster;
 use crate::exit::{Exit, Failure};
 
 /// The outcome of one failed attempt: what the retry loop does next.
@@ -51,16 +52,6 @@ pub(crate) fn attempt(error: Error, target: &Target<'_>) -> Attempt {
     }
 }
 
-/// The exit code of a configuration that cannot be loaded, and statusctl's words for it.
-pub(crate) fn load_failure(error: Error) -> Failure {
-    let message = match error {
-        Error::NoConfiguration => "no Kubernetes configuration: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account (KUBERNETES_SERVICE_HOST is not set)".to_owned(),
-        Error::ContextWithoutKubeconfig { .. } => "--context needs a kubeconfig, but none was found and statusctl runs in a cluster with its service account".to_owned(),
-        other => report(&other),
-    };
-    Failure::usage(message)
-}
-
 /// `message (code reason)`: how the API server's refusals are quoted.
 fn detail(error: &Error) -> String {
     match error.status() {
@@ -77,26 +68,15 @@ fn fatal(error: Error, target: &Target<'_>) -> Failure {
         configmap,
         key,
     } = target;
+    if let Some(failure) = cluster::common_failure(&error, server) {
+        return failure;
+    }
     let detail = detail(&error);
     match &error {
-        Error::Unauthorized { .. } => Failure::new(
-            Exit::Auth,
-            format!(
-                "the API server at {server} does not accept the credentials (401 Unauthorized): the token is missing, expired or revoked. Check the kubeconfig user (or the service account token) that statusctl uses"
-            ),
-        ),
         Error::Forbidden { .. } => Failure::new(
             Exit::Auth,
             format!(
                 "not allowed: {detail}.\nThe identity pushing needs a Role in namespace {namespace:?} with this rule, bound to it (the chart's push Role, push.rbac.create=true):\n  - apiGroups: [\"\"]\n    resources: [\"configmaps\"]\n    resourceNames: [\"{configmap}\"]\n    verbs: [\"get\", \"create\", \"patch\"]"
-            ),
-        ),
-        // Kube does not put the token in this error; the advice says what is wrong with it.
-        Error::InvalidToken { .. } => Failure::new(
-            Exit::Auth,
-            format!(
-                "{} (a token must be one line with no trailing newline or other control characters)",
-                report(&error)
             ),
         ),
         Error::ApplyConflict { managers, .. } => {
@@ -133,16 +113,9 @@ fn fatal(error: Error, target: &Target<'_>) -> Failure {
                 "the API server rejected the write to configmap {namespace}/{configmap} key {key}: {detail}"
             ),
         ),
-        Error::Tls { .. } => Failure::new(
-            Exit::Unavailable,
-            format!(
-                "{}. Check the cluster's certificate-authority(-data) in the kubeconfig, or ca.crt of the service account",
-                report(&error)
-            ),
-        ),
         // Anything else is about the configuration, the credentials or the request statusctl
         // built: nothing the API server said, and fixed by changing the invocation.
-        _ => load_failure(error),
+        _ => cluster::load_failure(error),
     }
 }
 
@@ -202,20 +175,5 @@ mod tests {
             answered(503, "ServiceUnavailable", "later"),
             Attempt::Transient(_)
         ));
-    }
-
-    #[test]
-    fn configuration_errors_are_usage_errors() {
-        let failure = load_failure(Error::NoConfiguration);
-        assert_eq!(failure.exit, Exit::Usage);
-        assert!(
-            failure
-                .message
-                .starts_with("no Kubernetes configuration: pass --kubeconfig")
-        );
-        let failure = load_failure(Error::ContextWithoutKubeconfig {
-            context: "ops".to_owned(),
-        });
-        assert!(failure.message.starts_with("--context needs a kubeconfig"));
     }
 }

@@ -44,6 +44,8 @@ fn json_output_with_every_flag() {
         "Sync \"failed\":\n  übung ✓",
         "--environment",
         "production",
+        "--app",
+        "storefront",
     ]);
     assert_eq!(r.code, 0, "{}", r.transcript());
     settings().bind(|| insta::assert_snapshot!("render_json_every_flag", r.transcript()));
@@ -246,6 +248,8 @@ fn an_invalid_document_is_never_written() {
         "ok.yaml",
         "--file",
         " ",
+        "--app",
+        "",
         "--output-file",
         "status.json",
     ]));

@@ -5,27 +5,11 @@ use std::path::Path;
 
 use chrono::{Duration, SecondsFormat, Utc};
 
-use crate::support::{run, settings, statusctl_in};
+use crate::support::{run, settings, status_server, statusctl_in};
 
-/// Starts a status-server for `file` on a free port, on its own thread; returns the base URL.
+/// Starts a status-server serving `file`; returns the base URL.
 fn serve(file: &Path) -> String {
-    let config = status_server::Config::try_parse_from([
-        "status-server",
-        "--file",
-        file.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ])
-    .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app = status_server::Application::build(config).await.unwrap();
-            tx.send(app.port()).unwrap();
-            app.run_until_stopped().await
-        })
-    });
-    format!("http://127.0.0.1:{}", rx.recv().unwrap())
+    status_server(&["--file", file.to_str().unwrap()])
 }
 
 fn document(sync_status: &str, drift: u64, age: Duration) -> String {

@@ -1,7 +1,9 @@
 //! Tests of `statusctl push`, `get` and `check` against real servers over loopback: the fake
 //! Kubernetes API server (TLS, tokens, server-side apply) driven by the real `statusctl` binary
-//! and by the official kubectl, and a real status-server for `get` and `check`.
+//! and by the official kubectl, and a real status-server for `get`, `check` and
+//! `push --wait-url`.
 
+mod collect;
 mod concurrency;
 mod errors;
 mod get_check;
@@ -11,3 +13,4 @@ mod kubectl;
 mod process;
 mod push;
 mod support;
+mod wait;

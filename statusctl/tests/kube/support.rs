@@ -1,5 +1,6 @@
-//! A fake API server per test, kubeconfigs for it, the real `statusctl` and `kubectl` with a
-//! cleared environment, and snapshot settings that hide ports and temporary paths.
+//! A fake API server per test, kubeconfigs for it, a real status-server, the real `statusctl`
+//! and `kubectl` with a cleared environment, and snapshot settings that hide ports and temporary
+//! paths.
 
 use std::path::{Path, PathBuf};
 
@@ -119,6 +120,30 @@ pub(crate) fn doc(repo: &str, last_check: &str) -> String {
 }
 
 pub(crate) use crate::process::run;
+
+/// Starts a real status-server (its library, in-process, on its own thread) with `flags` and
+/// `--listen 127.0.0.1:0`; returns its base URL. It runs until the test binary ends.
+pub(crate) fn status_server(flags: &[&str]) -> String {
+    let mut argv = vec!["status-server"];
+    argv.extend_from_slice(flags);
+    argv.extend_from_slice(&["--listen", "127.0.0.1:0"]);
+    let config =
+        status_server::Config::try_parse_from(argv).expect("status-server takes these flags");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = status_server::Application::build(config)
+                .await
+                .expect("status-server starts");
+            tx.send(app.port()).expect("the test waits for the port");
+            app.run_until_stopped().await
+        })
+    });
+    format!(
+        "http://127.0.0.1:{}",
+        rx.recv().expect("status-server reports its port")
+    )
+}
 
 /// Snapshot settings: ports, temporary paths and times become placeholders.
 pub(crate) fn settings() -> insta::Settings {

@@ -39,8 +39,10 @@ statusJson:
   last_check: "2026-04-21T12:30:00Z"
 "#;
 
-/// Every optional feature on.
-pub(crate) const ALL_FEATURES: &str = r#"
+/// The values of `ALL_FEATURES`, as a literal so that `concat!` can extend them.
+macro_rules! all_features {
+    () => {
+        r#"
 replicaCount: 2
 image:
   repository: registry.example.com/platform/gitops-status
@@ -124,6 +126,33 @@ networkPolicy:
           kubernetes.io/metadata.name: grafana
 podDisruptionBudget:
   enabled: true
+"#
+    };
+}
+
+/// Every optional feature on (watch aside: `WATCH_ALL_FEATURES` adds it, so that the two
+/// renders differ by watching alone).
+pub(crate) const ALL_FEATURES: &str = all_features!();
+
+/// `ALL_FEATURES` and watching through the API.
+pub(crate) const WATCH_ALL_FEATURES: &str = concat!(all_features!(), "watch:\n  enabled: true\n");
+
+/// Watching by name only (the chart's default watch).
+pub(crate) const WATCH: &str = "watch:\n  enabled: true\n";
+
+/// Watching by name and by a label selector, with a NetworkPolicy that names the API server's
+/// endpoints and allows DNS.
+pub(crate) const WATCH_SELECTOR_NETWORK_POLICY: &str = r#"
+watch:
+  enabled: true
+  selector: "gitops-status.io/documents=true,team in (payments,platform)"
+networkPolicy:
+  enabled: true
+  apiServer:
+    cidrs: ["10.0.0.10/32", "10.0.0.11/32", "fd00:10::a/128"]
+    ports: [6443]
+  dns:
+    enabled: true
 "#;
 
 /// One row of the matrix.
@@ -133,6 +162,7 @@ pub(crate) struct Case {
 }
 
 /// The matrix: defaults, the seed's two value sets, everything on, three replicas, a namespace,
+/// watching through the API (by name; with a selector and a NetworkPolicy; with everything on),
 /// a fullname override.
 pub(crate) fn matrix() -> Vec<Case> {
     vec![
@@ -174,6 +204,30 @@ pub(crate) fn matrix() -> Vec<Case> {
             name: "namespace_monitoring",
             install: Install {
                 namespace: "monitoring",
+                ..Install::default()
+            },
+        },
+        Case {
+            name: "watch",
+            install: Install {
+                namespace: "monitoring",
+                values: WATCH,
+                ..Install::default()
+            },
+        },
+        Case {
+            name: "watch_selector_network_policy",
+            install: Install {
+                namespace: "monitoring",
+                values: WATCH_SELECTOR_NETWORK_POLICY,
+                ..Install::default()
+            },
+        },
+        Case {
+            name: "watch_all_features",
+            install: Install {
+                namespace: "monitoring",
+                values: WATCH_ALL_FEATURES,
                 ..Install::default()
             },
         },
@@ -253,6 +307,19 @@ pub(crate) fn bad_values() -> Vec<BadCase> {
             values: "server:\n  staleAfter: 1.5h\n",
             helm3_says: "server.staleAfter",
             helm4_says: "/server/staleAfter",
+        },
+        BadCase {
+            name: "watch_selector_a_map",
+            values: "watch:\n  enabled: true\n  selector:\n    app: x\n",
+            helm3_says: "watch.selector",
+            helm4_says: "/watch/selector",
+        },
+        BadCase {
+            // A bare address is not a CIDR: Kubernetes would refuse the NetworkPolicy.
+            name: "api_server_cidr_without_prefix",
+            values: "networkPolicy:\n  apiServer:\n    cidrs: [10.0.0.10]\n",
+            helm3_says: "networkPolicy.apiServer.cidrs.0",
+            helm4_says: "/networkPolicy/apiServer/cidrs/0",
         },
         BadCase {
             name: "service_port_string",

@@ -13,3 +13,4 @@ mod render;
 mod security;
 mod support;
 mod values;
+mod watch;

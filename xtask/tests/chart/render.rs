@@ -236,32 +236,10 @@ fn kubernetes_validate_refuses_a_broken_deployment() {
     }
 }
 
-/// NOTES.txt, as `helm install` prints it. Helm 4 renders it with `--dry-run=client` and no
-/// cluster; Helm 3's install dry run needs a reachable cluster, so Helm 4 only here.
+/// NOTES.txt, as `helm install` prints it (volume mode: the default).
 #[test]
 fn install_notes() {
-    let chart = crate::support::chart_dir();
-    let home = tempfile::tempdir().expect("tempdir");
-    let out = Command::new(Helm::V4.bin())
-        .args(["install", "gitops-status"])
-        .arg(&chart)
-        .args(["--dry-run=client", "--namespace", "monitoring"])
-        .env("HELM_CONFIG_HOME", home.path().join("config"))
-        .env("HELM_CACHE_HOME", home.path().join("cache"))
-        .env("HELM_DATA_HOME", home.path().join("data"))
-        .env("KUBECONFIG", home.path().join("no-kubeconfig"))
-        .output()
-        .expect("run helm");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let notes = stdout
-        .split_once("NOTES:\n")
-        .map(|(_, notes)| notes)
-        .expect("helm printed NOTES");
+    let notes = crate::support::install_notes("");
     // The seed's commands, with the names the chart really gives.
     assert!(notes.contains("curl http://gitops-status-server/status.json"));
     assert!(notes.contains("kubectl edit configmap gitops-status-server"));

@@ -246,3 +246,33 @@ pub(crate) fn argv(container: &Value) -> Vec<String> {
         .map(|a| str_of(a, "arg").to_owned())
         .collect()
 }
+
+/// NOTES.txt as `helm install gitops-status ... --namespace monitoring` prints it with `values`.
+/// Helm 4 renders it with `--dry-run=client` and no cluster; Helm 3's install dry run needs a
+/// reachable cluster, so Helm 4 only.
+pub(crate) fn install_notes(values: &str) -> String {
+    let home = tempfile::tempdir().expect("tempdir");
+    let values_file = home.path().join("values.yaml");
+    std::fs::write(&values_file, values).expect("write values");
+    let out = Command::new(Helm::V4.bin())
+        .args(["install", "gitops-status"])
+        .arg(chart_dir())
+        .args(["--dry-run=client", "--namespace", "monitoring", "-f"])
+        .arg(&values_file)
+        .env("HELM_CONFIG_HOME", home.path().join("config"))
+        .env("HELM_CACHE_HOME", home.path().join("cache"))
+        .env("HELM_DATA_HOME", home.path().join("data"))
+        .env("KUBECONFIG", home.path().join("no-kubeconfig"))
+        .output()
+        .expect("run helm");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .split_once("NOTES:\n")
+        .map(|(_, notes)| notes.to_owned())
+        .expect("helm printed NOTES")
+}
