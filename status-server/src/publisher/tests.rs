@@ -249,3 +249,54 @@ fn health_alone_is_published_without_touching_documents() {
     assert!(Arc::ptr_eq(&first.documents, &second.documents));
     assert!(Arc::ptr_eq(&first.all, &second.all));
 }
+
+#[test]
+#[ignore = "a measurement, not a check: cargo test --release -- --ignored --nocapture fleet"]
+fn fleet_publication_cost() {
+    let mut h = Harness::new();
+    let fleet: Vec<Object> = (0..2000)
+        .map(|i| {
+            object(
+                &format!("app-{i:04}"),
+                &[(
+                    &format!("app-{i:04}.json"),
+                    &doc(&format!(
+                        "https://git.example.com/team-{}/app-{i}.git",
+                        i % 40
+                    )),
+                )],
+            )
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    h.send([Update::Listed {
+        source: WATCH,
+        objects: fleet,
+    }]);
+    eprintln!(
+        "first publication of 2000 documents: {:?}",
+        started.elapsed()
+    );
+    let started = std::time::Instant::now();
+    let rounds = 200;
+    for r in 0..rounds {
+        // 20 changes per publication: a second of a 20 changes/s fleet.
+        let changes: Vec<Update> = (0..20)
+            .map(|k| {
+                let i = (r * 37 + k * 101) % 2000;
+                Update::Applied {
+                    source: WATCH,
+                    object: object(
+                        &format!("app-{i:04}"),
+                        &[(&format!("app-{i:04}.json"), &doc(&format!("rev-{r}-{k}")))],
+                    ),
+                }
+            })
+            .collect();
+        h.send(changes);
+    }
+    eprintln!(
+        "per publication of 20 changes among 2000: {:?}",
+        started.elapsed() / rounds as u32
+    );
+}
