@@ -40,6 +40,8 @@ pub enum Selector {
     Name(String),
     /// Every object whose labels match this label selector (`gitops-status.io/documents=true`).
     Labels(String),
+    /// Every object of the namespace (issue 10's `--argocd-namespace` without a selector).
+    All,
 }
 
 /// One watched object, reduced to its documents.
@@ -174,6 +176,7 @@ where
     let config = match selector {
         Selector::Name(name) => watcher::Config::default().fields(&format!("metadata.name={name}")),
         Selector::Labels(labels) => watcher::Config::default().labels(labels),
+        Selector::All => watcher::Config::default(),
     };
     let mut request = Request::of::<K>(cluster.server(), Verb::List).in_namespace(namespace);
     if let Selector::Name(name) = selector {

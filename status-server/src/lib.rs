@@ -159,6 +159,7 @@ impl Application {
                 status_kube::watch::Selector::Labels(labels) => {
                     format!("configmaps/{namespace}?{labels}")
                 }
+                status_kube::watch::Selector::All => format!("configmaps/{namespace}"),
             };
             specs.push(SourceSpec {
                 name: name.clone(),

@@ -28,6 +28,15 @@ async fn an_api_server_unreachable_at_start_leaves_the_files_served_until_it_ans
     let health = source_health(&server, &by_name("live")).await;
     assert_eq!(health["healthy"], false, "{health}");
     assert_eq!(server.get_text("/status/live.json").await.0, 404);
+    let (_, readyz) = server.get_text("/readyz").await;
+    let readyz: serde_json::Value = serde_json::from_str(&readyz).unwrap();
+    let port = cluster.api.port().to_string();
+    insta::with_settings!({filters => vec![(port.as_str(), "[port]")]}, {
+        insta::assert_snapshot!(
+            "readyz_watch_unreachable",
+            serde_json::to_string_pretty(&readyz).unwrap()
+        );
+    });
 
     cluster.api.restart().unwrap();
     eventually_within(&server, RECOVERY, "/status/live.json", "live", |s, b| {
