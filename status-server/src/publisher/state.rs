@@ -68,6 +68,13 @@ impl State {
 
     /// Takes one update in; `false` when it says to stop.
     pub(super) fn take(&mut self, update: Update, flushes: &mut Vec<Sender<()>>) -> bool {
+        if let Some(source) = update.source()
+            && source.0 >= self.specs.len()
+        {
+            // Sources are made from the same list as the specs; this cannot happen.
+            tracing::error!(?source, "an update from an unknown source; ignored");
+            return true;
+        }
         match update {
             Update::Files {
                 source,
@@ -110,9 +117,9 @@ impl State {
         true
     }
 
+    /// The spec of a source `take` has checked.
     fn spec(&self, source: SourceId) -> &SourceSpec {
-        // Sources are made from the same list as the specs: every id is in it.
-        &self.specs[source.0.min(self.specs.len().saturating_sub(1))]
+        &self.specs[source.0]
     }
 
     fn layer_id(&self, source: SourceId, object: String) -> LayerId {

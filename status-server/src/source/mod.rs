@@ -100,3 +100,17 @@ pub(crate) enum Update {
     /// Stop publishing.
     Stop,
 }
+
+impl Update {
+    /// The source an update is from, if it is from one.
+    pub(crate) fn source(&self) -> Option<SourceId> {
+        match self {
+            Update::Files { source, .. }
+            | Update::Listed { source, .. }
+            | Update::Applied { source, .. }
+            | Update::Deleted { source, .. }
+            | Update::Health { source, .. } => Some(*source),
+            Update::Flush(_) | Update::Stop => None,
+        }
+    }
+}
