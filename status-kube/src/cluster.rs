@@ -311,10 +311,43 @@ impl Cluster {
     /// a provider of its own: one crypto library in the binary, the one reqwest uses too),
     /// unless the process installed one already.
     pub fn client(&self) -> Result<kube::Client, Error> {
+        Ok(self.client_builder()?.build())
+    }
+
+    /// kube's default client stack for this cluster, to add layers to before building it
+    /// (the watch observes its own requests). Must be called within a Tokio runtime, as
+    /// [`Self::client`].
+    pub(crate) fn client_builder(
+        &self,
+    ) -> Result<kube::client::ClientBuilder<impl ClientService>, Error> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        kube::Client::try_from(self.config.clone())
+        kube::client::ClientBuilder::try_from(self.config.clone())
             .map_err(|source| Error::from_client_setup(source, &self.server))
     }
+}
+
+/// What kube's default client stack is: a service from requests to responses, which layers
+/// wrap (`kube::client::ClientBuilder::with_layer`).
+pub(crate) trait ClientService:
+    tower::Service<
+        http::Request<kube::client::Body>,
+        Response = http::Response<Box<kube::client::DynBody>>,
+        Error = tower::BoxError,
+        Future: Send + 'static,
+    > + Send
+    + 'static
+{
+}
+
+impl<S> ClientService for S where
+    S: tower::Service<
+            http::Request<kube::client::Body>,
+            Response = http::Response<Box<kube::client::DynBody>>,
+            Error = tower::BoxError,
+            Future: Send + 'static,
+        > + Send
+        + 'static
+{
 }
 
 #[cfg(test)]

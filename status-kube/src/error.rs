@@ -183,6 +183,14 @@ pub enum Error {
         /// The API server's answer.
         status: Box<Status>,
     },
+    /// A list answered without a `resourceVersion`: there is no version to watch from (the
+    /// resource does not support watching, or something between us and the API server
+    /// rewrote the answer).
+    #[error("cannot watch: the answer to {request} has no resourceVersion")]
+    NotWatchable {
+        /// The list that was answered.
+        request: Box<Request>,
+    },
     /// Any other refusal (400, 405, 415, 501, ...).
     #[error("{}", detail(status))]
     Rejected {
@@ -301,6 +309,7 @@ impl Error {
             | Error::TooLarge { request, .. }
             | Error::Invalid { request, .. }
             | Error::Rejected { request, .. }
+            | Error::NotWatchable { request }
             | Error::InvalidRequest { request, .. }
             | Error::ServerError { request, .. } => Some(request),
             _ => None,

@@ -1,5 +1,5 @@
-//! The one way into the Kubernetes API for gitops-status: `statusctl push` today, and
-//! status-server's ConfigMap and Argo CD Application sources next.
+//! The one way into the Kubernetes API for gitops-status: `statusctl push`, status-server's
+//! ConfigMap source, and the Argo CD Application source next.
 //!
 //! - [`ClientOptions`] loads a [`Cluster`] the way kubectl finds one (a kubeconfig with a
 //!   context, else the in-cluster service account), and [`Cluster::namespace`] is the rule for
@@ -10,6 +10,8 @@
 //!   value parsers, and the name of the chart's live ConfigMap.
 //! - [`Error`] sorts what went wrong into the classes a caller acts on (fix the configuration,
 //!   the credentials or a Role; read again; retry later), naming the [`Request`] that failed.
+//! - [`watch`] follows a set of objects (ConfigMaps by name or label selector) through kube's
+//!   watcher as a stream of documents, never keeping the objects themselves.
 //!
 //! What a caller does about each class (retry how often, exit with which code, print which
 //! advice) is its own policy, not this crate's.
@@ -44,6 +46,7 @@ mod classify;
 mod cluster;
 mod error;
 pub mod names;
+pub mod watch;
 
 pub use cluster::{ClientOptions, Cluster, DEFAULT_NAMESPACE, Origin, SERVICE_ACCOUNT_DIR};
 pub use error::{Error, Request, Verb, report};

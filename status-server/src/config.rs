@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Parser, ValueEnum};
 use status_core::duration;
+use status_kube::names;
 
 /// How status-server is configured: every flag also reads a `STATUS_SERVER_*` variable.
 ///
@@ -19,10 +20,16 @@ use status_core::duration;
 #[command(
     name = "status-server",
     version,
-    about = "Serves GitOps status documents over HTTP, reloads them live from a ConfigMap mount, \
-             and exports Prometheus metrics."
+    about = "Serves GitOps status documents over HTTP, reloads them live from ConfigMap mounts \
+             or by watching ConfigMaps, and exports Prometheus metrics."
 )]
-#[command(group(ArgGroup::new("source").required(true).multiple(true).args(["file", "dirs"])))]
+#[command(group(
+    ArgGroup::new("source")
+        .required(true)
+        .multiple(true)
+        .args(["file", "dirs", "kube_configmaps", "kube_selector"])
+))]
+#[command(group(ArgGroup::new("kube").multiple(true).args(["kube_configmaps", "kube_selector"])))]
 pub struct Config {
     /// Serve this one file as the document `status.json` (whatever its own name is).
     #[arg(long, env = "STATUS_SERVER_FILE", value_name = "PATH")]
@@ -38,6 +45,58 @@ pub struct Config {
         value_delimiter = ','
     )]
     pub dirs: Vec<PathBuf>,
+
+    /// Watch this ConfigMap through the Kubernetes API and serve every `*.json` key of it.
+    /// Repeatable; ConfigMaps override files, and a ConfigMap whose name sorts later overrides
+    /// an earlier one key by key. In the environment variable, separate names by commas.
+    #[arg(
+        long = "kube-configmap",
+        env = "STATUS_SERVER_KUBE_CONFIGMAP",
+        value_name = "NAME",
+        value_delimiter = ',',
+        value_parser = names::parse_configmap_name
+    )]
+    pub kube_configmaps: Vec<String>,
+
+    /// Watch every ConfigMap whose labels match this selector (such as
+    /// `gitops-status.io/documents=true`) and serve every `*.json` key of each.
+    #[arg(
+        long,
+        env = "STATUS_SERVER_KUBE_SELECTOR",
+        value_name = "SELECTOR",
+        value_parser = parse_selector
+    )]
+    pub kube_selector: Option<String>,
+
+    /// The namespace of the watched ConfigMaps [default: the in-cluster service account's
+    /// namespace, else the kubeconfig context's, else `default`].
+    #[arg(
+        long,
+        env = "STATUS_SERVER_KUBE_NAMESPACE",
+        value_name = "NS",
+        value_parser = names::parse_namespace,
+        requires = "kube"
+    )]
+    pub kube_namespace: Option<String>,
+
+    /// The kubeconfig file [default: $KUBECONFIG, then ~/.kube/config, then the in-cluster
+    /// service account].
+    #[arg(
+        long,
+        env = "STATUS_SERVER_KUBECONFIG",
+        value_name = "PATH",
+        requires = "kube"
+    )]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context [default: its current context].
+    #[arg(
+        long,
+        env = "STATUS_SERVER_KUBE_CONTEXT",
+        value_name = "NAME",
+        requires = "kube"
+    )]
+    pub kube_context: Option<String>,
 
     /// The address to listen on.
     #[arg(
@@ -103,6 +162,18 @@ impl Config {
     pub fn worker_count(&self) -> usize {
         self.workers.unwrap_or_else(default_workers)
     }
+}
+
+/// A label selector, as the API server takes it; checked there (a bad one is a 400 that the
+/// log names), here only for what can never be one.
+fn parse_selector(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 4096 || s.chars().any(char::is_control) {
+        return Err(format!(
+            "`{s}` is not a label selector (such as `gitops-status.io/documents=true`)"
+        ));
+    }
+    Ok(s.to_owned())
 }
 
 fn parse_workers(s: &str) -> Result<usize, String> {
@@ -222,6 +293,27 @@ mod tests {
             ]
         );
         assert!(Config::try_parse_from(["status-server"]).is_err());
+        // Kubernetes flags: ConfigMaps alone are a source; the client flags need a watch.
+        let config = Config::try_parse_from([
+            "status-server",
+            "--kube-configmap",
+            "a,b",
+            "--kube-configmap",
+            "c",
+            "--kube-selector",
+            "team in (a,b),tier=live",
+        ])
+        .unwrap();
+        assert_eq!(config.kube_configmaps, ["a", "b", "c"]);
+        assert_eq!(
+            config.kube_selector.as_deref(),
+            Some("team in (a,b),tier=live")
+        );
+        assert!(
+            Config::try_parse_from(["status-server", "--file", "f", "--kube-namespace", "x"])
+                .is_err()
+        );
+        assert!(Config::try_parse_from(["status-server", "--kube-configmap", "Bad_Name"]).is_err());
         assert!(
             Config::try_parse_from(["status-server", "--file", "f", "--workers", "0"]).is_err()
         );

@@ -18,9 +18,10 @@ use actix_web::{HttpRequest, HttpResponse};
 use arc_swap::ArcSwap;
 use serde_json::json;
 
+use crate::layer::LoadError;
 use crate::metrics::Metrics;
 use crate::representation::Body;
-use crate::snapshot::{LoadError, PRIMARY_KEY, Snapshot};
+use crate::snapshot::{PRIMARY_KEY, Snapshot};
 
 /// What every request handler shares.
 #[derive(Debug, Clone)]
@@ -131,9 +132,9 @@ fn route_of(path: &str) -> Route<'_> {
 
 fn document(req: &HttpRequest, snapshot: &Snapshot, key: &str) -> HttpResponse {
     let name = key.trim_end_matches(".json");
-    match snapshot.slots.get(key) {
-        Some(slot) => match (&slot.served, &slot.error) {
-            (Some(entry), _) => serve_body(req, &entry.body),
+    match snapshot.documents.get(key) {
+        Some(document) => match (&document.served, &document.error) {
+            (Some(served), _) => serve_body(req, &served.body),
             (None, Some(err)) => never_valid(key, err),
             (None, None) => not_found_document(name),
         },
@@ -161,15 +162,16 @@ fn never_valid(key: &str, err: &LoadError) -> HttpResponse {
 /// Serves a pre-built body: gzip when the client takes it, 304 when its copy is current.
 fn serve_body(req: &HttpRequest, body: &Body) -> HttpResponse {
     let headers = req.headers();
-    let gzip = body.gzip.as_ref().filter(|_| accepts_gzip(headers));
+    let content = &body.content;
+    let gzip = content.gzip.as_ref().filter(|_| accepts_gzip(headers));
     let (bytes, etag) = match gzip {
-        Some(gz) => (gz.clone(), &body.etag_gzip),
-        None => (body.bytes.clone(), &body.etag),
+        Some(gz) => (gz.clone(), &content.etag_gzip),
+        None => (content.bytes.clone(), &content.etag),
     };
     let not_modified = match headers.get(header::IF_NONE_MATCH) {
         // If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). Either representation's
         // tag matches: the content is the same.
-        Some(inm) => if_none_match(inm, &[&body.etag, &body.etag_gzip]),
+        Some(inm) => if_none_match(inm, &[&content.etag, &content.etag_gzip]),
         None => headers
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())
@@ -285,21 +287,41 @@ fn if_none_match(value: &HeaderValue, current: &[&HeaderValue]) -> bool {
     })
 }
 
+/// `/readyz`: 200 while the primary document is served (the one rule), and in either case
+/// which sources are healthy.
 fn readyz(snapshot: &Snapshot) -> HttpResponse {
+    let sources: Vec<serde_json::Value> = snapshot
+        .sources
+        .iter()
+        .map(|source| {
+            let mut value = json!({
+                "source": source.name,
+                "healthy": source.up,
+                "documents": source.documents,
+            });
+            if let (Some(error), Some(map)) = (&source.error, value.as_object_mut()) {
+                map.insert("error".to_owned(), json!(error));
+            }
+            value
+        })
+        .collect();
     if snapshot.is_ready() {
-        return status_json(StatusCode::OK, json!({"status": "ready"}));
+        return status_json(
+            StatusCode::OK,
+            json!({"status": "ready", "sources": sources}),
+        );
     }
     let reason = match snapshot
-        .slots
+        .documents
         .get(PRIMARY_KEY)
-        .and_then(|s| s.error.as_ref())
+        .and_then(|d| d.error.as_ref())
     {
         Some(err) => format!("{PRIMARY_KEY} has never been valid: {}", err.message),
         None => format!("no {PRIMARY_KEY} found yet"),
     };
     status_json(
         StatusCode::SERVICE_UNAVAILABLE,
-        json!({"status": "not_ready", "reason": reason}),
+        json!({"status": "not_ready", "reason": reason, "sources": sources}),
     )
 }
 

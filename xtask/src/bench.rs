@@ -1,8 +1,10 @@
 //! `cargo xtask bench`: benchmarks, reported as figures (never as test assertions).
 //!
 //! `validate`: status-core's validation throughput. `server`: status-server against nginx
-//! (`bench/server.rs`). `push`: `statusctl push` against kubectl (`bench_push.rs`).
+//! (`bench/server.rs`). `push`: `statusctl push` against kubectl (`bench_push.rs`). `live`:
+//! push-to-served latency through the watch and through a volume swap (`bench/live.rs`).
 
+mod live;
 mod server;
 
 use anyhow::{Result, bail};
@@ -11,7 +13,7 @@ use crate::{cargo, run_cmd};
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let which: Vec<&str> = if args.is_empty() {
-        vec!["validate", "server", "push"]
+        vec!["validate", "server", "push", "live"]
     } else {
         args.iter().map(String::as_str).collect()
     };
@@ -20,7 +22,8 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             "validate" => validate()?,
             "server" => server::run()?,
             "push" => crate::bench_push::run()?,
-            other => bail!("unknown benchmark `{other}` (known: validate, server, push)"),
+            "live" => live::run()?,
+            other => bail!("unknown benchmark `{other}` (known: validate, server, push, live)"),
         }
     }
     Ok(())

@@ -27,7 +27,7 @@ Tasks:
   tools     install the test tools under target/tools (helm 3, helm 4, kubectl, kubernetes-validate)
   chart     lint, render and validate the Helm chart with Helm 3 and Helm 4
   image     build the container image (static binaries, FROM scratch)
-  bench     benchmarks: validate | server | push (all when none is named)
+  bench     benchmarks: validate | server | push | live (all when none is named)
 ";
 
 fn main() -> ExitCode {

@@ -134,6 +134,11 @@ pub(crate) fn run() -> Result<()> {
         &tools,
     );
     println!("{report}");
+    // `bench live` writes its own section of the file: keep it.
+    let report = match super::live::existing_section() {
+        Some(live) => format!("{report}\n{live}"),
+        None => report,
+    };
     let out = project_root().join("docs/benchmarks.md");
     std::fs::write(&out, report).with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("bench: wrote {}", out.display());
