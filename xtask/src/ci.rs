@@ -1,9 +1,12 @@
-//! `cargo xtask ci`: every check CI makes, in the order that fails fastest. The image smoke test
-//! runs last: it needs a release build.
+//! `cargo xtask ci`: every check CI makes, in the order that fails fastest.
+//!
+//! fmt, clippy, codegen freshness, the tests (with the tools installed first: the chart tests
+//! run among them), then the one release build: `dist` for the host, whose archives the image
+//! smoke test builds the image from.
 
 use anyhow::Result;
 
-use crate::{cargo, codegen, run_cmd, tools};
+use crate::{cargo, codegen, dist, image, run_cmd, tools};
 
 pub(crate) fn run(_args: &[String]) -> Result<()> {
     run_cmd(cargo().args(["fmt", "--all", "--", "--check"]))?;
@@ -30,7 +33,9 @@ pub(crate) fn run(_args: &[String]) -> Result<()> {
             .env("INSTA_UPDATE", "no"),
     )?;
     // The chart checks (`cargo xtask chart`) are the `xtask --test chart` tests: already run above.
-    crate::image::smoke()?;
+    // One release build for the host, with SBOMs: the image is built from these archives.
+    dist::run(&["--sbom".to_owned()])?;
+    image::smoke_from_dist()?;
     eprintln!("xtask ci: all checks passed");
     Ok(())
 }
