@@ -5,8 +5,10 @@
 mod bench;
 mod bench_push;
 mod chart;
+mod chart_package;
 mod ci;
 mod codegen;
+mod crates;
 mod dist;
 mod host;
 mod image;
@@ -30,6 +32,7 @@ Tasks:
   chart          lint, render and validate the Helm chart with Helm 3 and Helm 4
   dist           release binaries and archives for a target, SHA256SUMS, SBOMs [--target T] [--sbom]
   image          build the container image from the dist archives [--platform P,...] [--smoke] [--push REF]
+  chart-package  package the chart for a release [--version V] [--app-version V] [--image-digest D]
   bench          benchmarks: validate | server | push (all when none is named)
 ";
 
@@ -61,6 +64,7 @@ fn run() -> Result<()> {
         "chart" => chart::run(),
         "dist" => dist::run(rest),
         "image" => image::run(rest),
+        "chart-package" => chart_package::run(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
