@@ -12,6 +12,7 @@ mod crates;
 mod dist;
 mod host;
 mod image;
+mod lint;
 #[cfg(test)]
 mod tidy;
 mod tools;
@@ -25,11 +26,14 @@ const HELP: &str = "\
 cargo xtask <task>
 
 Tasks:
-  ci             everything CI checks: fmt, clippy, codegen freshness, tests, dist, image smoke test
+  ci             everything CI checks: fmt, clippy, codegen freshness, tests, lint, dist,
+                 image smoke test
   codegen        write generated files (docs/status.schema.json, the chart's values.schema.json)
   tools          install the tools under target/tools (helm 3, helm 4, kubectl, kubernetes-validate,
                  actionlint, zizmor, shellcheck, hadolint, syft, cargo-auditable)
   chart          lint, render and validate the Helm chart with Helm 3 and Helm 4
+  lint           actionlint and zizmor over the workflows and actions, shellcheck over every shell
+                 script, hadolint over the Containerfile
   dist           release binaries and archives for a target, SHA256SUMS, SBOMs [--target T] [--sbom]
   image          build the container image from the dist archives [--platform P,...] [--smoke] [--push REF]
   chart-package  package the chart for a release [--version V] [--app-version V] [--image-digest D]
@@ -62,6 +66,7 @@ fn run() -> Result<()> {
         }
         "bench" => bench::run(rest),
         "chart" => chart::run(),
+        "lint" => lint::run(rest),
         "dist" => dist::run(rest),
         "image" => image::run(rest),
         "chart-package" => chart_package::run(rest),
