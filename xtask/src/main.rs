@@ -13,6 +13,9 @@ mod dist;
 mod host;
 mod image;
 mod lint;
+mod publish;
+mod release_check;
+mod set_version;
 #[cfg(test)]
 mod tidy;
 mod tools;
@@ -26,8 +29,8 @@ const HELP: &str = "\
 cargo xtask <task>
 
 Tasks:
-  ci             everything CI checks: fmt, clippy, codegen freshness, tests, lint, dist,
-                 image smoke test
+  ci             everything CI checks: fmt, clippy, codegen freshness, tests, lint, release-check,
+                 dist, image smoke test
   codegen        write generated files (docs/status.schema.json, the chart's values.schema.json)
   tools          install the tools under target/tools (helm 3, helm 4, kubectl, kubernetes-validate,
                  actionlint, zizmor, shellcheck, hadolint, syft, cargo-auditable)
@@ -37,6 +40,9 @@ Tasks:
   dist           release binaries and archives for a target, SHA256SUMS, SBOMs [--target T] [--sbom]
   image          build the container image from the dist archives [--platform P,...] [--smoke] [--push REF]
   chart-package  package the chart for a release [--version V] [--app-version V] [--image-digest D]
+  release-check  what must hold before a tag: versions agree, CHANGELOG, publish dry run, helm lint
+  set-version    write a new version everywhere it is recorded (crates, chart, action, CI template)
+  publish        publish the crates to crates.io in dependency order, skipping published versions
   bench          benchmarks: validate | server | push (all when none is named)
 ";
 
@@ -70,6 +76,9 @@ fn run() -> Result<()> {
         "dist" => dist::run(rest),
         "image" => image::run(rest),
         "chart-package" => chart_package::run(rest),
+        "release-check" => release_check::run(rest),
+        "set-version" => set_version::run(rest),
+        "publish" => publish::run(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
