@@ -400,12 +400,19 @@ fn sboms(dir: &Path) -> Result<()> {
                 .env("SYFT_CHECK_FOR_APP_UPDATE", "false"),
         )?;
         let packages = count_spdx_packages(&sbom)?;
-        // The binary itself is one package; its dependencies are the rest.
+        // The binary itself is one package; its dependencies are the rest. Linux binaries are
+        // what runs in clusters and is scanned there: theirs must be complete. syft's reading
+        // of Mach-O audit data is not exercised anywhere but in the release job, so a thin
+        // macOS SBOM is reported, not fatal to a release that has already pushed its image.
         if packages < 10 {
-            bail!(
+            let problem = format!(
                 "{} lists {packages} packages: syft did not read the binary's dependency list",
                 sbom.display()
             );
+            if name.contains("-linux-") {
+                bail!("{problem}");
+            }
+            eprintln!("xtask dist: warning: {problem}");
         }
         eprintln!("xtask dist: {} ({packages} packages)", sbom.display());
     }
