@@ -39,9 +39,11 @@ pub(crate) const VERSION_VARIABLE: &str = "STATUSCTL_VERSION";
 /// The variable holding the base URL of the release downloads.
 const RELEASES_VARIABLE: &str = "STATUSCTL_RELEASES";
 
-/// How README.md and docs/ name released artifacts: each prefix is followed by the version
-/// (the image, download URLs and archive names, the action, the GitLab template, the chart).
-pub(crate) const VERSIONED_NAMES: [&str; 7] = [
+/// How README.md, docs/ and the usage comments of the action and the GitLab template name
+/// released artifacts: each prefix is followed by the version (the image, download URLs and
+/// archive names, the action, the GitLab template, the chart, a tag to build from, the
+/// verification examples' `VERSION=`).
+pub(crate) const VERSIONED_NAMES: [&str; 9] = [
     "ghcr.io/gitops-status/gitops-status:",
     "/releases/download/v",
     "statusctl-",
@@ -49,6 +51,8 @@ pub(crate) const VERSIONED_NAMES: [&str; 7] = [
     "gitops-status/push@v",
     "gitops-status/gitops-status/v",
     "--version ",
+    "--tag v",
+    "VERSION=",
 ];
 
 const USAGE: &str = "usage: cargo xtask release-check [--tag vX.Y.Z [--notes PATH]]";
@@ -223,9 +227,14 @@ fn version_problems(
     Ok(problems)
 }
 
-/// README.md and the Markdown under docs/ (not CHANGELOG.md: it names every version).
+/// README.md, the Markdown under docs/ (not CHANGELOG.md: it names every version), and the
+/// files whose comments show how to use a release (the action, the GitLab template).
 pub(crate) fn documentation(root: &Path) -> Result<Vec<std::path::PathBuf>> {
-    let mut files = vec![root.join("README.md")];
+    let mut files = vec![
+        root.join("README.md"),
+        root.join(ACTION),
+        root.join(GITLAB_TEMPLATE),
+    ];
     for entry in std::fs::read_dir(root.join("docs"))? {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "md") {
@@ -481,7 +490,7 @@ mod tests {
 
     #[test]
     fn versioned_names_finds_released_artifacts_only() {
-        let text = "uses: gitops-status/gitops-status/push@v0.3.1\nimage: ghcr.io/gitops-status/gitops-status:0.3.1@sha256:x\nnginx-unprivileged:1.25-alpine statusctl-create\nhelm install x --version 1.2.3 \ncurl https://github.com/gitops-status/gitops-status/releases/download/v0.3.1/statusctl-0.3.2-x.tar.gz\n";
+        let text = "uses: gitops-status/gitops-status/push@v0.3.1\nimage: ghcr.io/gitops-status/gitops-status:0.3.1@sha256:x\nnginx-unprivileged:1.25-alpine statusctl-create ARG VERSION=dev\nhelm install x --version 1.2.3 \ncurl https://github.com/gitops-status/gitops-status/releases/download/v0.3.1/statusctl-0.3.2-x.tar.gz\ncargo install --git x --tag v0.3.1 statusctl; VERSION=0.3.1\n";
         assert_eq!(
             versioned_names(text),
             [
@@ -490,6 +499,8 @@ mod tests {
                 (4, "1.2.3".to_owned()),
                 (5, "0.3.1".to_owned()),
                 (5, "0.3.2".to_owned()),
+                (6, "0.3.1".to_owned()),
+                (6, "0.3.1".to_owned()),
             ]
         );
     }

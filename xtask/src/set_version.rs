@@ -6,7 +6,8 @@
 //!   `[workspace.dependencies]`; then `Cargo.lock` (`cargo update --workspace --offline`).
 //! - The chart's `version` and `appVersion`.
 //! - `STATUSCTL_VERSION` in the push action and the GitLab CI template.
-//! - Released artifacts named in README.md and docs/ (`gitops-status:X.Y.Z`, `push@vX.Y.Z`, ...).
+//! - Released artifacts named in README.md, docs/ and the usage comments of the action and the
+//!   GitLab template (`gitops-status:X.Y.Z`, `push@vX.Y.Z`, ...).
 //! - CHANGELOG.md: the Unreleased notes become `## [X.Y.Z] - <today, UTC>` under a new, empty
 //!   Unreleased section, and the link references follow.
 //!
