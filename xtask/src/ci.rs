@@ -1,9 +1,13 @@
-//! `cargo xtask ci`: every check CI makes, in the order that fails fastest. The image smoke test
-//! runs last: it needs a release build.
+//! `cargo xtask ci`: every check CI makes, in the order that fails fastest.
+//!
+//! fmt, clippy, codegen freshness, the tests (with the tools installed first: the chart tests
+//! and the push action's harness test run among them), the linters (`lint`), the release
+//! checks (`release-check`), then the one release build: `dist` for the host, whose archives
+//! the image smoke test builds the image from.
 
 use anyhow::Result;
 
-use crate::{cargo, codegen, run_cmd, tools};
+use crate::{cargo, codegen, dist, image, lint, release_check, run_cmd, tools};
 
 pub(crate) fn run(_args: &[String]) -> Result<()> {
     run_cmd(cargo().args(["fmt", "--all", "--", "--check"]))?;
@@ -29,8 +33,13 @@ pub(crate) fn run(_args: &[String]) -> Result<()> {
             .args(["test", "--workspace", "--doc"])
             .env("INSTA_UPDATE", "no"),
     )?;
-    // The chart checks (`cargo xtask chart`) are the `xtask --test chart` tests: already run above.
-    crate::image::smoke()?;
+    // The chart checks (`cargo xtask chart`) are the `xtask --test chart` tests, and the push
+    // action's harness is `xtask --test push_action`: both already ran above.
+    lint::run(&[])?;
+    release_check::run(&[])?;
+    // One release build for the host, with SBOMs: the image is built from these archives.
+    dist::run(&["--sbom".to_owned()])?;
+    image::smoke_from_dist()?;
     eprintln!("xtask ci: all checks passed");
     Ok(())
 }

@@ -100,10 +100,15 @@ The image tag: image.tag, or the chart's appVersion.
 {{- end }}
 
 {{/*
-The image reference.
+The image reference: repository:tag, and @digest when image.digest is set (the runtime pulls by
+digest; the tag stays for people reading the manifest).
 */}}
 {{- define "gitops-status-server.image" -}}
-{{- printf "%s:%s" .Values.image.repository (include "gitops-status-server.imageTag" .) }}
+{{- $ref := printf "%s:%s" .Values.image.repository (include "gitops-status-server.imageTag" .) }}
+{{- if .Values.image.digest }}
+{{- $ref = printf "%s@%s" $ref .Values.image.digest }}
+{{- end }}
+{{- $ref }}
 {{- end }}
 
 {{/*

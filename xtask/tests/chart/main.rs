@@ -8,6 +8,7 @@ mod cases;
 mod checksum;
 mod dashboard;
 mod e2e;
+mod package;
 mod post_sync;
 mod render;
 mod security;
