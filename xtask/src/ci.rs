@@ -9,9 +9,18 @@ use anyhow::Result;
 
 use crate::{cargo, codegen, dist, image, lint, release_check, run_cmd, tools};
 
+/// cargo for CI's builds: no incremental compilation. A CI run builds every crate once from a
+/// clean tree, where incremental state only costs time and gigabytes of disk (the tests' own
+/// nested `cargo build`s inherit the setting).
+fn cargo_ci() -> std::process::Command {
+    let mut cmd = cargo();
+    cmd.env("CARGO_INCREMENTAL", "0");
+    cmd
+}
+
 pub(crate) fn run(_args: &[String]) -> Result<()> {
     run_cmd(cargo().args(["fmt", "--all", "--", "--check"]))?;
-    run_cmd(cargo().args([
+    run_cmd(cargo_ci().args([
         "clippy",
         "--workspace",
         "--all-targets",
@@ -22,14 +31,14 @@ pub(crate) fn run(_args: &[String]) -> Result<()> {
     codegen::run(codegen::Mode::Check)?;
     let bin = tools::install()?;
     run_cmd(
-        cargo()
+        cargo_ci()
             .args(["test", "--workspace", "--all-targets"])
             .env("GITOPS_STATUS_TOOLS", &bin)
             .env("INSTA_UPDATE", "no"),
     )?;
     // Doc tests are not part of --all-targets.
     run_cmd(
-        cargo()
+        cargo_ci()
             .args(["test", "--workspace", "--doc"])
             .env("INSTA_UPDATE", "no"),
     )?;
