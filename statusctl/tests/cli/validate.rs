@@ -5,7 +5,7 @@ use std::fs;
 use proptest::prelude::Strategy;
 use serde_json::Value;
 
-use crate::support::{fixtures, run, settings, statusctl};
+use crate::support::{checked, fixtures, run, settings, statusctl};
 
 const FORMATS: [&str; 3] = ["human", "json", "github"];
 
@@ -206,16 +206,17 @@ fn stdin_is_read_with_dash() {
 fn unreadable_stdin_exits_2() {
     // Reading a directory fails with EISDIR: a real, unreadable standard input.
     let dir = fs::File::open(fixtures()).unwrap();
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("statusctl"))
-        .env_clear()
-        .args(["validate", "-"])
-        .stdin(dir)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let out = checked(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("statusctl"))
+            .env_clear()
+            .args(["validate", "-"])
+            .stdin(dir)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(
-        stderr,
+        out.stderr,
         "statusctl: error: cannot read standard input: Is a directory (os error 21)\n"
     );
 }
@@ -293,7 +294,7 @@ fn a_closed_stdout_keeps_the_exit_code() {
         .unwrap();
     // Close the read end before statusctl (most likely) writes: its writes then fail with EPIPE.
     drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let out = checked(child.wait_with_output().unwrap());
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stderr, "");
 }
