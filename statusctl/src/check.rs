@@ -124,7 +124,7 @@ pub(crate) fn get(args: GetArgs) -> Result<Exit, Failure> {
     use std::io::Write;
     let fetched = args.source.fetch().map_err(Failure::usage)?;
     let mut out = std::io::stdout().lock();
-    crate::report::quiet_broken_pipe(out.write_all(&fetched.body).and_then(|()| {
+    crate::output::quiet_broken_pipe(out.write_all(&fetched.body).and_then(|()| {
         if fetched.body.ends_with(b"\n") {
             Ok(())
         } else {

@@ -66,7 +66,7 @@ pub(crate) fn shown(url: &str) -> String {
         Some(scheme) => format!("{scheme}://{authority}{path}"),
         None => format!("{authority}{path}"),
     };
-    crate::report::printable(&text).into_owned()
+    crate::output::printable(&text).into_owned()
 }
 
 /// Why a request got no answer, for messages: `cannot connect (...)`, `no answer within 10s
@@ -81,7 +81,7 @@ pub(crate) fn send_failure(error: reqwest::Error, timeout: Duration) -> String {
         "request failed".to_owned()
     };
     let chain = error_chain(&error.without_url());
-    format!("{why} ({})", crate::report::printable(&chain))
+    format!("{why} ({})", crate::output::printable(&chain))
 }
 
 /// Reads at most [`MAX_DOCUMENT_BYTES`] of a response body. A declared `Content-Length` over
@@ -111,7 +111,7 @@ pub(crate) fn read_body(
         .map_err(|e| {
             format!(
                 "cannot read {url}: {}",
-                crate::report::printable(&error_chain(&e))
+                crate::output::printable(&error_chain(&e))
             )
         })?;
     if body.len() > MAX_DOCUMENT_BYTES {

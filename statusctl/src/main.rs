@@ -12,6 +12,8 @@ mod check;
 mod exit;
 mod http;
 mod input;
+mod output;
+mod output_file;
 mod push;
 mod render;
 mod report;
@@ -52,7 +54,7 @@ enum Command {
 fn schema() -> Result<Exit, Failure> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    report::quiet_broken_pipe(
+    output::quiet_broken_pipe(
         writeln!(out, "{:#}", status_core::json_schema()).and_then(|()| out.flush()),
     )?;
     Ok(Exit::Success)

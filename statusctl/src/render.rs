@@ -5,9 +5,8 @@
 //! to stderr and do not stop it. [`build`] and [`configmap`] are pure, so the round-trip property
 //! (anything render writes, validate accepts) is tested in-process as well as through the binary.
 
-use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Map, Value, json};
@@ -16,8 +15,7 @@ use status_core::{Finding, HealthStatus, StatusDocument, SyncStatus, Validator};
 use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
 
 use crate::exit::{Exit, Failure};
-use crate::input;
-use crate::report;
+use crate::{input, output, output_file};
 
 /// The key `-o configmap` writes by default: the document the server serves at `/status.json`.
 const DEFAULT_KEY: &str = "status.json";
@@ -73,7 +71,9 @@ pub(crate) struct Args {
     /// The ConfigMap key holding the document (-o configmap) [default: status.json]
     #[arg(long, value_parser = names::parse_key)]
     pub(crate) key: Option<String>,
-    /// Write the result to PATH (atomically: a temporary file, then a rename) and print nothing.
+    /// Write the result to PATH and print nothing: a regular file is replaced atomically (a
+    /// temporary file, then a rename; through a symlink, which stays a link), a device or FIFO
+    /// is written to as it is.
     #[arg(long, value_name = "PATH")]
     pub(crate) output_file: Option<PathBuf>,
 }
@@ -149,10 +149,11 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
         )?,
     };
     match &args.output_file {
-        Some(path) => write_atomically(path, &text)?,
+        Some(path) => output_file::write("--output-file", path, text.as_bytes())?,
         None => {
             let mut out = std::io::stdout().lock();
-            report::quiet_broken_pipe(out.write_all(text.as_bytes()).and_then(|()| out.flush()))?;
+            output::quiet_broken_pipe(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+                .map_err(|e| Failure::usage(format!("cannot write to standard output: {e}")))?;
         }
     }
     Ok(Exit::Success)
@@ -273,42 +274,6 @@ pub(crate) fn configmap(
     });
     serde_yaml::to_string(&manifest)
         .map_err(|e| Failure::usage(format!("cannot write the ConfigMap as YAML: {e}")))
-}
-
-/// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
-/// reader (the PostSync Job's main container, say) sees the old file or the whole new one.
-fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
-    let file_name = path.file_name().ok_or_else(|| {
-        Failure::usage(format!("--output-file {}: not a file path", path.display()))
-    })?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        // Best effort: the temporary file is ours and useless now.
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(|e| {
-        Failure::usage(format!(
-            "cannot write --output-file {}: {e}",
-            path.display()
-        ))
-    })
 }
 
 fn parse_sync_status(s: &str) -> Result<SyncStatus, String> {

@@ -9,6 +9,8 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 use status_core::{Finding, Report, Severity};
 
+use crate::output::printable;
+
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub(crate) enum Format {
@@ -195,15 +197,6 @@ fn write_json(out: &mut dyn Write, strict: bool, checked: &[Checked]) -> io::Res
     writeln!(out, "{text}")
 }
 
-/// Treats a reader that went away (`statusctl validate *.json | head -1`) as the end of output
-/// rather than an error: the exit code still says whether the documents are valid.
-pub(crate) fn quiet_broken_pipe(result: io::Result<()>) -> io::Result<()> {
-    match result {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
-}
-
 /// One finding as JSON: status-core's one shape of a finding (every key always present, `null`
 /// when unknown, the same as status-server's 503 body) plus `fails`, whether it fails under
 /// this run's `--strict`, placed after `severity` as docs/cli.md shows it.
@@ -283,25 +276,6 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// The text with control characters escaped, so a file name or field name holding a newline
-/// cannot break the one-finding-per-line format.
-pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        s.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect::<String>()
-            .into()
-    } else {
-        s.into()
-    }
-}
-
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
@@ -318,10 +292,5 @@ mod tests {
     fn github_escapes_follow_the_toolkit() {
         assert_eq!(escape_data("50% a\r\nb"), "50%25 a%0D%0Ab");
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
-    }
-
-    #[test]
-    fn printable_escapes_control_characters_only() {
-        assert_eq!(printable("ü a\nb\t"), "ü a\\nb\\t");
     }
 }

@@ -2,6 +2,7 @@
 //! (assert_cmd) with a cleared environment and snapshot what a user sees (insta).
 
 mod kubectl;
+mod output_file;
 #[path = "../common/process.rs"]
 mod process;
 mod render;
