@@ -17,6 +17,7 @@ use status_core::{StatusDocument, SyncStatus, duration};
 
 use crate::exit::{Exit, Failure};
 use crate::http;
+use crate::output::{self, printable};
 
 /// Arguments of `statusctl get`.
 #[derive(Debug, clap::Args)]
@@ -107,7 +108,10 @@ impl Source {
                 document,
             }),
             Err(status_core::Error::Invalid { findings }) => {
-                let findings: Vec<String> = findings.iter().map(|f| format!("  {f}")).collect();
+                let findings: Vec<String> = findings
+                    .iter()
+                    .map(|f| format!("  {}", printable(&f.to_string())))
+                    .collect();
                 Err(format!(
                     "{shown} serves an invalid status document:\n{}",
                     findings.join("\n")
@@ -124,13 +128,15 @@ pub(crate) fn get(args: GetArgs) -> Result<Exit, Failure> {
     use std::io::Write;
     let fetched = args.source.fetch().map_err(Failure::usage)?;
     let mut out = std::io::stdout().lock();
-    crate::output::quiet_broken_pipe(out.write_all(&fetched.body).and_then(|()| {
+    output::quiet_broken_pipe(out.write_all(&fetched.body).and_then(|()| {
         if fetched.body.ends_with(b"\n") {
             Ok(())
         } else {
             out.write_all(b"\n")
         }
-    }))?;
+    }))
+    .and_then(|()| out.flush())
+    .map_err(|e| Failure::usage(format!("cannot write to standard output: {e}")))?;
     Ok(Exit::Success)
 }
 
@@ -139,10 +145,10 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
         Ok(fetched) => fetched,
         Err(message) => {
             if args.format == CheckFormat::Json {
-                println!(
-                    "{}",
-                    json!({"url": http::shown(&args.source.document_url()), "healthy": false, "readable": false, "error": message})
-                );
+                output::stdout(
+                    &json!({"url": http::shown(&args.source.document_url()), "healthy": false, "readable": false, "error": message})
+                        .to_string(),
+                )?;
             }
             return Err(Failure::usage(message));
         }
@@ -177,9 +183,8 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
     }
     let healthy = problems.is_empty();
     match args.format {
-        CheckFormat::Json => println!(
-            "{}",
-            json!({
+        CheckFormat::Json => output::stdout(
+            &json!({
                 "url": fetched.url,
                 "healthy": healthy,
                 "readable": true,
@@ -191,23 +196,25 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
                 "last_check": status_core::format_timestamp(&doc.last_check()),
                 "age_seconds": age_seconds,
             })
-        ),
+            .to_string(),
+        )?,
         CheckFormat::Human => {
+            // The document is anyone's text: escaped, so that it stays on this line.
             let summary = format!(
                 "{} on {}: {}, drift {}, last_check {} ({} ago)",
-                doc.repo(),
-                doc.server(),
+                printable(doc.repo()),
+                printable(doc.server()),
                 doc.sync_status().as_str(),
                 doc.drift_count(),
                 status_core::format_timestamp(&doc.last_check()),
                 duration::format(Duration::from_secs(age_seconds.max(0).unsigned_abs())),
             );
             if healthy {
-                println!("healthy: {summary}");
+                output::stdout(&format!("healthy: {summary}"))?;
             } else {
-                println!("unhealthy: {summary}");
+                output::stdout(&format!("unhealthy: {summary}"))?;
                 for problem in &problems {
-                    println!("  - {problem}");
+                    output::stdout(&format!("  - {problem}"))?;
                 }
             }
         }

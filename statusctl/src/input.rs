@@ -3,6 +3,7 @@
 use std::io::Read;
 
 use crate::exit::Failure;
+use crate::output::printable;
 
 /// One document's bytes and the name findings refer to it by.
 #[derive(Debug)]
@@ -34,17 +35,18 @@ pub(crate) fn read(arg: &str) -> Result<Input, Failure> {
             bytes,
         });
     }
-    let cannot_read = |e: std::io::Error| Failure::usage(format!("cannot read {arg}: {e}"));
+    let shown = printable(arg);
+    let cannot_read = |e: std::io::Error| Failure::usage(format!("cannot read {shown}: {e}"));
     let meta = std::fs::metadata(arg).map_err(cannot_read)?;
     if meta.is_dir() {
         return Err(Failure::usage(format!(
-            "cannot read {arg}: it is a directory, not a file"
+            "cannot read {shown}: it is a directory, not a file"
         )));
     }
     std::fs::File::open(arg)
         .and_then(|f| f.take(READ_LIMIT + 1).read_to_end(&mut bytes))
         .map_err(cannot_read)?;
-    check_limit(arg, &bytes)?;
+    check_limit(&shown, &bytes)?;
     Ok(Input {
         name: arg.to_owned(),
         bytes,

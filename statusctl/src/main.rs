@@ -86,7 +86,12 @@ fn main() -> ExitCode {
     match result {
         Ok(exit) => exit.into(),
         Err(failure) => {
-            eprintln!("statusctl: error: {}", failure.message);
+            // Escaped once more as a whole (but for statusctl's own line breaks): whatever a
+            // message quotes never reaches the terminal as a control character.
+            output::stderr(&format!(
+                "statusctl: error: {}",
+                output::printable_lines(&failure.message)
+            ));
             failure.exit.into()
         }
     }

@@ -8,7 +8,9 @@
 //! control byte reaches a terminal or a CI log.
 
 use std::borrow::Cow;
-use std::io;
+use std::io::{self, Write};
+
+use crate::exit::Failure;
 
 /// `s` with every character that could break a line or drive a terminal escaped: control
 /// characters (C0, DEL, C1: `\n` becomes `\n`, ESC becomes `\u{1b}`, as Rust writes them), the
@@ -39,6 +41,17 @@ fn needs_escape(c: char) -> bool {
         )
 }
 
+/// A message of several lines (statusctl's own advice is on lines of its own), each line made
+/// [`printable`]: what `main` prints for a failure, so that nothing escapes even where a
+/// quoted value was not escaped where it was put in.
+pub(crate) fn printable_lines(message: &str) -> String {
+    message
+        .split('\n')
+        .map(printable)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Treats a reader that went away (`statusctl validate *.json | head -1`) as the end of output
 /// rather than an error: the exit code still says how it went.
 pub(crate) fn quiet_broken_pipe(result: io::Result<()>) -> io::Result<()> {
@@ -46,6 +59,27 @@ pub(crate) fn quiet_broken_pipe(result: io::Result<()>) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
+}
+
+/// Prints `line` on standard output. A closed pipe is the end of output; any other failure
+/// (a full disk behind `>`) is an I/O error, exit 2.
+pub(crate) fn stdout(line: &str) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    quiet_broken_pipe(
+        out.write_all(line.as_bytes())
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush()),
+    )
+    .map_err(|e| Failure::usage(format!("cannot write to standard output: {e}")))
+}
+
+/// Prints `line` on standard error. Nothing is left to tell when that fails, so a failure is
+/// ignored (where `eprintln!` would panic).
+pub(crate) fn stderr(line: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err
+        .write_all(line.as_bytes())
+        .and_then(|()| err.write_all(b"\n"));
 }
 
 #[cfg(test)]
@@ -61,5 +95,10 @@ mod tests {
         assert_eq!(printable("\u{9b}2J\u{7f}"), "\\u{9b}2J\\u{7f}");
         assert_eq!(printable("a\u{2028}b\u{202e}c"), "a\\u{2028}b\\u{202e}c");
         assert!(matches!(printable("plain ✓"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn lines_stay_lines_and_each_is_escaped() {
+        assert_eq!(printable_lines("a\r\nb\u{1b}"), "a\\r\nb\\u{1b}");
     }
 }

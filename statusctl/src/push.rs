@@ -30,6 +30,7 @@ use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
 use status_kube::{ClientOptions, Request, Verb};
 
 use crate::exit::{Exit, Failure};
+use crate::output::{self, printable};
 use crate::{input, report};
 use failure::{Attempt, Target};
 
@@ -118,23 +119,23 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
         .transpose()?;
     if !status_core::is_document_key(&args.key) {
         // Pushed all the same (the key is valid), but nobody would ever see it.
-        eprintln!(
+        output::stderr(&format!(
             "statusctl: warning: --key {:?} is not served: status-server serves only *.json keys that do not start with `.`",
             args.key
-        );
+        ));
     }
     let input = input::read(&args.file)?;
     let checked = status_core::validate(&input.bytes);
     for finding in checked.findings() {
-        eprintln!("{}", report::human_line(&input.name, finding));
+        output::stderr(&report::human_line(&input.name, finding));
     }
     let errors = checked.of(Severity::Error).count();
     let Some(document) = checked.into_document() else {
-        eprintln!(
+        output::stderr(&format!(
             "statusctl: {} is not a valid status document ({errors} error{}); nothing was pushed",
-            input.name,
+            printable(&input.name),
             if errors == 1 { "" } else { "s" }
-        );
+        ));
         return Ok(Exit::Failed);
     };
     // The stored value is the document exactly as given: the server serves it byte for byte.
@@ -162,19 +163,19 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     // Done with the API: the wait uses reqwest's blocking client, which runs its own.
     drop(runtime);
     if let Some(target) = wait {
-        eprintln!(
+        output::stderr(&format!(
             "statusctl: waiting up to {} for {} to serve the pushed document",
             status_core::duration::format(target.timeout()),
             target.shown()
-        );
+        ));
         let served = wait::wait(&target, text.as_bytes(), &document)?;
-        println!(
+        output::stdout(&format!(
             "served by {} after {} ({} request{})",
             target.shown(),
             status_core::duration::format(served.after),
             served.requests,
             if served.requests == 1 { "" } else { "s" }
-        );
+        ))?;
     }
     Ok(Exit::Success)
 }
@@ -217,10 +218,7 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
     let (mut transient, mut races) = (0u32, 0u32);
     loop {
         match ctx.attempt(text, document).await {
-            Ok(pushed) => {
-                print_pushed(&ctx, &pushed, document);
-                return Ok(());
-            }
+            Ok(pushed) => return print_pushed(&ctx, &pushed, document),
             Err(attempt @ (Attempt::Again | Attempt::Race)) => {
                 // Again: the ConfigMap was just created. Race: someone else wrote it between
                 // our read and our apply. Either way, read again (boundedly).
@@ -253,10 +251,10 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
                     Duration::from_millis(200 * 2u64.pow(transient - 1))
                         .min(Duration::from_secs(3)),
                 );
-                eprintln!(
+                output::stderr(&format!(
                     "statusctl: {why}; retrying in {} ms ({transient}/{MAX_TRANSIENT})",
                     delay.as_millis()
-                );
+                ));
                 tokio::time::sleep(delay).await;
             }
             Err(Attempt::Fatal(failure)) => return Err(failure),
@@ -328,10 +326,10 @@ impl Pusher<'_> {
                     )));
                 }
                 Ok(_) => {}
-                Err(_) => eprintln!(
+                Err(_) => output::stderr(&format!(
                     "statusctl: warning: configmap {}/{name} key {key} holds an invalid document; replacing it",
                     self.namespace
-                ),
+                )),
             }
         }
         let unchanged = stored.is_some_and(|s| s == text);
@@ -387,13 +385,20 @@ impl Pusher<'_> {
 
 /// Prints what a successful push did: the summary line on stdout; with `--dry-run`, the
 /// ConfigMap the API server would store on stdout and the summary on stderr.
-fn print_pushed(ctx: &Pusher<'_>, pushed: &Pushed, document: &StatusDocument) {
-    let version = pushed
-        .configmap
-        .metadata
-        .resource_version
-        .as_deref()
-        .unwrap_or("-");
+fn print_pushed(
+    ctx: &Pusher<'_>,
+    pushed: &Pushed,
+    document: &StatusDocument,
+) -> Result<(), Failure> {
+    // The API server's word: escaped like anything else it says.
+    let version = printable(
+        pushed
+            .configmap
+            .metadata
+            .resource_version
+            .as_deref()
+            .unwrap_or("-"),
+    );
     let what = match (pushed.created, pushed.unchanged) {
         (true, _) => "created",
         (false, true) => "unchanged",
@@ -403,20 +408,27 @@ fn print_pushed(ctx: &Pusher<'_>, pushed: &Pushed, document: &StatusDocument) {
     if ctx.args.dry_run {
         let mut configmap = pushed.configmap.clone();
         configmap.metadata.managed_fields = None;
+        // YAML, which quotes and escapes control characters by itself.
         match serde_yaml::to_string(&configmap) {
-            Ok(yaml) => print!("{yaml}"),
-            Err(e) => eprintln!("statusctl: warning: cannot print the ConfigMap: {e}"),
+            Ok(yaml) => output::stdout(yaml.trim_end_matches('\n'))?,
+            Err(e) => output::stderr(&format!(
+                "statusctl: warning: cannot print the ConfigMap: {e}"
+            )),
         }
-        eprintln!(
+        output::stderr(&format!(
             "statusctl: dry run: configmap {}/{} key {} would be {what} (last_check {last_check}); nothing was changed",
             ctx.namespace, ctx.args.configmap, ctx.args.key
-        );
+        ));
     } else {
-        println!(
+        output::stdout(&format!(
             "configmap {}/{} key {} {what} (last_check {last_check}, resourceVersion {version}, field manager {})",
-            ctx.namespace, ctx.args.configmap, ctx.args.key, ctx.manager
-        );
+            ctx.namespace,
+            ctx.args.configmap,
+            ctx.args.key,
+            printable(ctx.manager)
+        ))?;
     }
+    Ok(())
 }
 
 /// `base` plus up to 100% random jitter, so that racing pushers spread out.

@@ -243,8 +243,8 @@ fn flag_finding(finding: &Finding) -> String {
         "{}[{}] {}{from}: {}",
         finding.severity(),
         finding.code().name(),
-        finding.path(),
-        finding.message()
+        output::printable(finding.path()),
+        output::printable(finding.message())
     )
 }
 

@@ -100,7 +100,7 @@ fn write_human(
         };
         let name = printable(&c.name);
         for finding in report.findings() {
-            writeln!(out, "{}", human_line(&name, finding))?;
+            writeln!(out, "{}", human_line(&c.name, finding))?;
         }
         let errors = report.of(Severity::Error).count();
         let warnings = report.of(Severity::Warning).count();
@@ -144,11 +144,13 @@ fn write_human(
     Ok(())
 }
 
-/// `FILE:LINE:COL: error[code] $.path: message`, or `FILE: ...` when the position is unknown.
+/// `FILE:LINE:COL: error[code] $.path: message`, or `FILE: ...` when the position is unknown;
+/// the name, path and message [`printable`].
 pub(crate) fn human_line(name: &str, finding: &Finding) -> String {
+    let name = printable(name);
     let place = match (finding.line(), finding.column()) {
         (Some(line), Some(column)) => format!("{name}:{line}:{column}"),
-        _ => name.to_owned(),
+        _ => name.into_owned(),
     };
     format!(
         "{place}: {}[{}] {}: {}",
@@ -264,11 +266,15 @@ pub(crate) fn github_line(name: &str, finding: &Finding, strict: bool) -> String
     )
 }
 
-/// Escapes a workflow command's message, as the Actions toolkit does (`%`, `\r`, `\n`).
+/// Escapes a workflow command's message as the Actions toolkit does (`%`, `\r`, `\n`: a line
+/// break stays inside the annotation), then every other control character as [`printable`]
+/// does, so that no terminal escape reaches the log.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let toolkit = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    printable(&toolkit).into_owned()
 }
 
 /// Escapes a workflow command's property value: the data escapes plus `:` and `,`.
@@ -292,5 +298,8 @@ mod tests {
     fn github_escapes_follow_the_toolkit() {
         assert_eq!(escape_data("50% a\r\nb"), "50%25 a%0D%0Ab");
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        // Other control characters never reach the log.
+        assert_eq!(escape_data("\u{1b}[31m\t"), "\\u{1b}[31m\\t");
+        assert_eq!(escape_property("\u{1b}:"), "\\u{1b}%3A");
     }
 }

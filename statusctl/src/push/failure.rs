@@ -2,9 +2,16 @@
 //! error classes are retried, which exit code each of the others gives, and the advice a CI log
 //! reader needs to act on it (what failed, and what to change).
 
-use status_kube::{Error, report};
+use status_kube::Error;
 
 use crate::exit::{Exit, Failure};
+use crate::output::printable;
+
+/// status-kube's report of `error` (its sources joined), [`printable`]: it quotes what the API
+/// server, a proxy or a kubeconfig said, which is anyone's text.
+fn report(error: &Error) -> String {
+    printable(&status_kube::report(error)).into_owned()
+}
 
 /// The outcome of one failed attempt: what the retry loop does next.
 #[derive(Debug)]
@@ -64,7 +71,11 @@ pub(crate) fn load_failure(error: Error) -> Failure {
 /// `message (code reason)`: how the API server's refusals are quoted.
 fn detail(error: &Error) -> String {
     match error.status() {
-        Some(status) => format!("{} ({} {})", status.message, status.code, status.reason),
+        Some(status) => printable(&format!(
+            "{} ({} {})",
+            status.message, status.code, status.reason
+        ))
+        .into_owned(),
         None => report(error),
     }
 }
@@ -102,7 +113,7 @@ fn fatal(error: Error, target: &Target<'_>) -> Failure {
         Error::ApplyConflict { managers, .. } => {
             let manager = managers
                 .first()
-                .map_or("another field manager", String::as_str);
+                .map_or("another field manager".into(), |m| printable(m));
             Failure::new(
                 Exit::Conflict,
                 format!(

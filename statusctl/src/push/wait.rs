@@ -27,6 +27,7 @@ use status_core::{StatusDocument, duration};
 
 use crate::exit::{Exit, Failure};
 use crate::http;
+use crate::output::printable;
 
 /// The pause after the first request.
 const FIRST_INTERVAL: Duration = Duration::from_millis(200);
@@ -144,7 +145,8 @@ impl fmt::Display for Seen {
             }
             Seen::NotADocument { bytes, start } => write!(
                 f,
-                "a response that is not a status document ({bytes} bytes: \"{start}\")"
+                "a response that is not a status document ({bytes} byte{}: \"{start}\")",
+                if *bytes == 1 { "" } else { "s" }
             ),
             Seen::Failed(message) => f.write_str(message),
         }
@@ -260,8 +262,8 @@ fn describe(body: &[u8], pushed: &StatusDocument) -> Seen {
         }
         return Seen::NotADocument {
             bytes: body.len(),
-            // Quoted with control characters (and quotes) escaped: the body is anyone's text.
-            start: start.escape_debug().to_string(),
+            // Quoted with control characters escaped: the body is anyone's text.
+            start: printable(&start).into_owned(),
         };
     };
     let last_check = status_core::format_timestamp(&served.last_check());
@@ -343,7 +345,11 @@ mod tests {
         );
         assert_eq!(
             said(b"\x1b[31mlogin\x07 \"here\""),
-            r#"a response that is not a status document (18 bytes: "\u{1b}[31mlogin\u{7} \"here\"")"#
+            r#"a response that is not a status document (18 bytes: "\u{1b}[31mlogin\u{7} "here"")"#
+        );
+        assert_eq!(
+            said(b"x"),
+            r#"a response that is not a status document (1 byte: "x")"#
         );
         let long = said("x".repeat(100).as_bytes());
         assert!(

@@ -298,3 +298,36 @@ fn a_closed_stdout_keeps_the_exit_code() {
     assert_eq!(out.code, 1);
     assert_eq!(out.stderr, "");
 }
+
+/// A closed standard error (`2>&1 | head -0`, a log collector gone) is no panic either: the
+/// error cannot be told, and the exit code still says what happened.
+#[test]
+fn a_closed_stderr_keeps_the_exit_code() {
+    for args in [
+        &["validate", "missing.json"][..],
+        &[
+            "render",
+            "--repo",
+            "",
+            "--server",
+            "s",
+            "--sync-status",
+            "Synced",
+        ],
+        &["check", "--url", "http://127.0.0.1:9/", "--timeout", "1s"],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("statusctl"))
+            .env_clear()
+            .current_dir(fixtures())
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stderr.take());
+        let status = child.wait().unwrap();
+        let code = status.code().expect("exited, not killed by a signal");
+        assert_ne!(code, 101, "{args:?} panicked");
+        assert!(code == 1 || code == 2, "{args:?}: exit {code}");
+    }
+}

@@ -5,11 +5,13 @@
 
 mod concurrency;
 mod errors;
+mod escaping;
 mod get_check;
 mod in_cluster;
 mod kubectl;
 #[path = "../common/process.rs"]
 mod process;
 mod push;
+mod raw_http;
 mod support;
 mod wait;
