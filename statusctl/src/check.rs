@@ -16,8 +16,8 @@ use serde_json::json;
 use status_core::{StatusDocument, SyncStatus, duration};
 
 use crate::exit::{Exit, Failure};
-use crate::http;
 use crate::output::{self, printable};
+use crate::{flags, http};
 
 /// Arguments of `statusctl get`.
 #[derive(Debug, clap::Args)]
@@ -60,8 +60,8 @@ struct Source {
     /// The document's name: its ConfigMap key (`payments.json`) or that without `.json`.
     #[arg(long, value_name = "KEY")]
     name: Option<String>,
-    /// Give up on the request after this long.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration::parse)]
+    /// Give up after this long: connecting, the answer and its whole body.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = flags::timeout)]
     timeout: Duration,
 }
 
@@ -85,22 +85,21 @@ impl Source {
         http::document_url(&self.url, self.name.as_deref())
     }
 
-    /// GETs and validates the document; `Err` is the message for "cannot read" (exit 2).
+    /// GETs and validates the document, all of it within `--timeout`; `Err` is the message
+    /// for "cannot read" (exit 2).
     fn fetch(&self) -> Result<Fetched, String> {
         let url = self.document_url();
         let shown = http::shown(&url);
-        let client = http::client(self.timeout)?;
-        let response = client.get(&url).send().map_err(|e| {
-            format!(
-                "cannot read {shown}: {}",
-                http::send_failure(e, self.timeout)
-            )
-        })?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(format!("cannot read {shown}: the server answered {status}"));
+        let answer = http::Http::new()?
+            .get(&url, None, self.timeout)
+            .map_err(|why| format!("cannot read {shown}: {why}"))?;
+        if !answer.status.is_success() {
+            return Err(format!(
+                "cannot read {shown}: the server answered {}",
+                answer.status
+            ));
         }
-        let body = http::read_body(response, &url)?;
+        let body = answer.body;
         match status_core::validate(&body).into_result(false) {
             Ok(document) => Ok(Fetched {
                 url: shown,

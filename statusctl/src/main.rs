@@ -10,6 +10,7 @@
 
 mod check;
 mod exit;
+mod flags;
 mod http;
 mod input;
 mod output;

@@ -85,7 +85,7 @@ pub(crate) struct Args {
     #[arg(long)]
     dry_run: bool,
     /// Give up after this long, retries included (e.g. 30s, 2m).
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = status_core::duration::parse)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::flags::timeout)]
     timeout: Duration,
     /// After the push, wait until the status-server at this base URL (http://host:port) serves
     /// exactly the pushed document (/status.json for the key status.json, /status/NAME.json for
@@ -95,7 +95,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "URL", conflicts_with = "dry_run")]
     wait_url: Option<String>,
     /// How long --wait-url waits after the push (e.g. 30s, 3m).
-    #[arg(long, value_name = "DURATION", default_value = "2m", requires = "wait_url", value_parser = status_core::duration::parse)]
+    #[arg(long, value_name = "DURATION", default_value = "2m", requires = "wait_url", value_parser = crate::flags::timeout)]
     wait_timeout: Duration,
 }
 

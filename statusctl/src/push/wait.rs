@@ -22,7 +22,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{ETAG, HeaderValue, IF_NONE_MATCH};
+use reqwest::header::HeaderValue;
 use status_core::{StatusDocument, duration};
 
 use crate::exit::{Exit, Failure};
@@ -50,7 +50,7 @@ pub(crate) struct Target {
     /// `--wait-timeout`.
     timeout: Duration,
     /// Made before the push, so that a client that cannot be made is a usage error.
-    client: reqwest::blocking::Client,
+    http: http::Http,
 }
 
 impl Target {
@@ -90,7 +90,7 @@ impl Target {
             shown: http::shown(&url),
             url,
             timeout,
-            client: http::client(MAX_REQUEST).map_err(Failure::usage)?,
+            http: http::Http::new().map_err(Failure::usage)?,
         })
     }
 
@@ -222,7 +222,7 @@ The push itself succeeded. Through kubelet's ConfigMap volume a push is served a
     ))
 }
 
-/// One conditional GET of the document.
+/// One conditional GET of the document, bounded as a whole by `timeout`.
 fn poll(
     target: &Target,
     etag: Option<&HeaderValue>,
@@ -230,24 +230,14 @@ fn poll(
     pushed: &[u8],
     document: &StatusDocument,
 ) -> Poll {
-    let mut request = target.client.get(&target.url).timeout(timeout);
-    if let Some(etag) = etag {
-        request = request.header(IF_NONE_MATCH, etag.clone());
-    }
-    let response = match request.send() {
-        Ok(response) => response,
-        Err(e) => return Poll::Failed(Seen::Failed(http::send_failure(e, timeout))),
+    let answer = match target.http.get(&target.url, etag, timeout) {
+        Ok(answer) => answer,
+        Err(why) => return Poll::Failed(Seen::Failed(why)),
     };
-    match response.status() {
+    match answer.status {
         StatusCode::NOT_MODIFIED if etag.is_some() => Poll::Unchanged,
-        StatusCode::OK => {
-            let tag = response.headers().get(ETAG).cloned();
-            match http::read_body(response, &target.url) {
-                Ok(body) if body == pushed => Poll::Served,
-                Ok(body) => Poll::Answered(describe(&body, document), tag),
-                Err(message) => Poll::Failed(Seen::Failed(message)),
-            }
-        }
+        StatusCode::OK if answer.body == pushed => Poll::Served,
+        StatusCode::OK => Poll::Answered(describe(&answer.body, document), answer.etag),
         status => Poll::Answered(Seen::Status(status), None),
     }
 }

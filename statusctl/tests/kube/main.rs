@@ -14,4 +14,5 @@ mod process;
 mod push;
 mod raw_http;
 mod support;
+mod timeouts;
 mod wait;

@@ -1,7 +1,10 @@
 //! Hand-made HTTP servers on loopback for what a real status-server never does: bodies without
-//! end, bodies that never come, answers that are not documents.
+//! end, bodies that never come, bodies that trickle in a byte at a time, answers that are not
+//! documents.
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
 
 /// What the loopback server below sends after its headers.
 pub(crate) enum Body {
@@ -61,4 +64,49 @@ pub(crate) fn raw_server(head: String, body: Body) -> (String, std::thread::Join
         }
     });
     (url, handle)
+}
+
+/// A server that answers every connection (any number, each on its own thread) with a
+/// `200 OK` head at once, then a body of one byte every `every`, for at most `bytes` bytes: a
+/// server that holds a client as long as it likes while never going quiet for long. Returns the
+/// base URL; the listener lives as long as the test binary.
+pub(crate) fn trickling_server(every: Duration, bytes: usize) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            std::thread::spawn(move || trickle(stream, every, bytes));
+        }
+    });
+    url
+}
+
+fn trickle(stream: TcpStream, every: Duration, bytes: usize) {
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(s) => s,
+        Err(_) => return,
+    });
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+        line.clear();
+    }
+    let mut stream = stream;
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {bytes}\r\n\r\n"
+    );
+    if stream.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    for _ in 0..bytes {
+        std::thread::sleep(every);
+        // A client that hung up ends the trickle.
+        if stream
+            .write_all(b" ")
+            .and_then(|()| stream.flush())
+            .is_err()
+        {
+            return;
+        }
+    }
 }
