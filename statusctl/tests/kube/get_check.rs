@@ -218,3 +218,64 @@ fn get_reads_a_body_of_exactly_1_mib_and_refuses_one_byte_more() {
         }
     }
 }
+
+/// A password in `--url` is sent (Basic authentication) and never printed, whatever goes
+/// wrong: no connection, no answer in time, a refusal, a body too large, an invalid document,
+/// a URL that cannot be used; in `check --format json` too.
+#[test]
+fn a_password_in_the_url_is_never_printed() {
+    const PASS: &str = "hunter2-pass-that-must-not-show";
+    let dir = tempfile::tempdir().unwrap();
+    let with_password = |url: &str| url.replacen("http://", &format!("http://ci:{PASS}@"), 1);
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port())
+    };
+    let file = dir.path().join("status.json");
+    std::fs::write(&file, document("SYNCED", 0, Duration::minutes(1))).unwrap();
+    let served = serve(&file);
+    let one_shot = |head: &str, body: Body| raw_server(head.to_owned(), body).0;
+    let invalid = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n";
+    let huge = "HTTP/1.1 200 OK\r\nContent-Length: 5000000000\r\n\r\n";
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        ("no connection", with_password(&closed), &[]),
+        (
+            "no answer in time",
+            with_password(&crate::raw_http::trickling_server(
+                std::time::Duration::from_millis(500),
+                20,
+            )),
+            &["--timeout", "1s"],
+        ),
+        ("a refusal", with_password(&served), &["--name", "missing"]),
+        (
+            "an invalid document",
+            with_password(&one_shot(invalid, Body::Bytes(b"{}".to_vec()))),
+            &[],
+        ),
+        (
+            "too large",
+            with_password(&one_shot(huge, Body::Nothing)),
+            &[],
+        ),
+        ("an invalid port", format!("http://ci:{PASS}@h:99999/"), &[]),
+        ("no scheme", format!("ci:{PASS}@h"), &[]),
+    ];
+    for (what, url, flags) in cases {
+        for command in [&["get"][..], &["check"], &["check", "--format", "json"]] {
+            let out = run(statusctl_in(dir.path())
+                .args(command)
+                .args(["--url", &url])
+                .args(flags));
+            assert_eq!(out.code, 2, "{what}: {}", out.transcript());
+            assert!(
+                !out.stdout.contains(PASS) && !out.stderr.contains(PASS),
+                "{what}: {command:?} printed the password: {}",
+                out.transcript()
+            );
+            assert!(out.stderr.contains("ci:***@"), "{what}: {}", out.stderr);
+            // The one-shot servers answer once: the other commands find them gone, which is
+            // a connection failure, another path that must not print it either.
+        }
+    }
+}
