@@ -19,6 +19,25 @@ pub(crate) struct Input {
 /// Anything larger still is an input error: it cannot be a status document, and it is not read.
 const READ_LIMIT: u64 = status_core::MAX_DOCUMENT_BYTES as u64 * 16;
 
+/// Reads a document argument (`validate`, `push`): as [`read`], and standard input with not
+/// one byte on it is an input error (exit 2), not an empty document.
+///
+/// `-` promised a document: nothing at all on standard input means nothing was connected
+/// (`</dev/null`, a closed descriptor, which the Rust runtime reopens on /dev/null before
+/// `main`, so the two cannot be told apart) or the command before the pipe failed and wrote
+/// nothing. Either is a problem with the invocation, not an invalid document. Standard input
+/// holding only blanks, and an empty *file*, are read, and status-core calls them an
+/// `empty-document`.
+pub(crate) fn read_document(arg: &str) -> Result<Input, Failure> {
+    let input = read(arg)?;
+    if arg == "-" && input.bytes.is_empty() {
+        return Err(Failure::usage(
+            "cannot read standard input: it is empty: nothing was written to it (closed, /dev/null, or the command before the pipe wrote nothing)",
+        ));
+    }
+    Ok(input)
+}
+
 /// Reads `arg`: `-` is standard input, anything else a file path.
 ///
 /// Errors name the path and say what is wrong (missing, a directory, unreadable).

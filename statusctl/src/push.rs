@@ -124,7 +124,7 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
             args.key
         ));
     }
-    let input = input::read(&args.file)?;
+    let input = input::read_document(&args.file)?;
     let checked = status_core::validate(&input.bytes);
     for finding in checked.findings() {
         output::stderr(&report::human_line(&input.name, finding));

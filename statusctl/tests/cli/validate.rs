@@ -190,15 +190,67 @@ fn stdin_is_read_with_dash() {
         r.stdout
     );
 
-    // Nothing on stdin is an empty document, not a hang or an I/O error.
+    // Blank stdin (something was written, and it is no document) is an empty document.
     let r = run(statusctl(&fixtures())
         .args(["validate", "-"])
-        .write_stdin(""));
+        .write_stdin(" \n"));
     assert_eq!(r.code, 1);
     assert!(
         r.stdout.contains("<stdin>: error[empty-document]"),
         "{}",
         r.stdout
+    );
+}
+
+/// Not one byte on standard input, whatever it is (an empty pipe, `</dev/null`, a closed
+/// descriptor, which the Rust runtime reopens on /dev/null before statusctl runs), is an I/O
+/// problem, exit 2: `-` promised a document, and nothing was written (the command before the
+/// pipe failed, or nothing was connected). Not a hang, not exit 1 `empty-document`.
+#[test]
+fn nothing_at_all_on_stdin_is_exit_2() {
+    let bin = assert_cmd::cargo::cargo_bin("statusctl");
+    let empty_pipe = run(statusctl(&fixtures())
+        .args(["validate", "-"])
+        .write_stdin(""));
+    let dev_null = checked(
+        std::process::Command::new(&bin)
+            .env_clear()
+            .args(["validate", "-"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap(),
+    );
+    let closed = checked(
+        std::process::Command::new("sh")
+            .env_clear()
+            .args(["-c", r#"exec "$0" validate - <&-"#])
+            .arg(&bin)
+            .output()
+            .unwrap(),
+    );
+    let github = run(statusctl(&fixtures())
+        .args(["validate", "--format", "github", "-"])
+        .write_stdin(""));
+    for (what, r) in [
+        ("an empty pipe", &empty_pipe),
+        ("/dev/null", &dev_null),
+        ("a closed stdin", &closed),
+    ] {
+        assert_eq!(r.code, 2, "{what}: {}", r.transcript());
+        assert_eq!(r.stdout, "", "{what}");
+        assert_eq!(
+            r.stderr,
+            "statusctl: error: cannot read standard input: it is empty: nothing was written to it (closed, /dev/null, or the command before the pipe wrote nothing)\n",
+            "{what}"
+        );
+    }
+    assert_eq!(github.code, 2);
+    assert!(
+        github
+            .stdout
+            .starts_with("::error file=<stdin>,title=statusctl%3A cannot read file::"),
+        "{}",
+        github.stdout
     );
 }
 
