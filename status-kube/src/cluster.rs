@@ -16,7 +16,7 @@ use kube::config::{
     AuthInfo, Context, KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext,
 };
 
-use crate::Error;
+use crate::{Error, credentials, kubeconfig};
 
 /// Where a pod's service account token, CA and namespace are mounted.
 pub const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -50,6 +50,15 @@ pub struct ClientOptions {
     /// answer. `None` keeps kube's defaults, which never time out a response: what a watch,
     /// which waits for events indefinitely, needs.
     pub timeout: Option<Duration>,
+    /// Read the credentials once, while loading, for a client that lives as long as one
+    /// command (`statusctl push`): a token file is read and trimmed, and a credential plugin
+    /// (`exec:`) is run once and given this long to finish (then stopped, with an
+    /// [`Error::Credentials`] naming it). kube gets what they gave as a fixed credential.
+    /// `None` (the default) leaves both to kube, which re-reads a token file every minute (as
+    /// kubelet rotates it) and runs the plugin again when its token expires, what a
+    /// long-running client needs; but kube runs a plugin three times while building a client,
+    /// blocking its thread, with no limit. Either way an inline token is trimmed and checked.
+    pub credentials_once: Option<Duration>,
 }
 
 /// The process environment the loader reads, taken once so that tests can give their own.
@@ -125,23 +134,20 @@ impl ClientOptions {
         };
         let (mut config, origin) = if let Some(path) = &self.kubeconfig {
             let origin = path.display().to_string();
-            let file =
-                Kubeconfig::read_from(path).map_err(|source| Error::KubeconfigUnreadable {
-                    kubeconfig: origin.clone(),
-                    source,
-                })?;
+            let file = kubeconfig::read(path, &origin)?;
             from_kubeconfig(file, &options, Origin::Kubeconfig(origin)).await?
         } else if let Some((origin, paths)) = kubeconfig_files(env) {
-            let file = paths
-                .iter()
-                .try_fold(Kubeconfig::default(), |merged, path| {
-                    Kubeconfig::read_from(path).and_then(|next| merged.merge(next))
-                })
-                .map_err(|source| Error::KubeconfigUnreadable {
-                    kubeconfig: origin.clone(),
-                    source,
-                })?;
-            from_kubeconfig(file, &options, Origin::Kubeconfig(origin)).await?
+            let mut merged = Kubeconfig::default();
+            for path in &paths {
+                let next = kubeconfig::read(path, &origin)?;
+                merged = merged
+                    .merge(next)
+                    .map_err(|source| Error::KubeconfigUnreadable {
+                        kubeconfig: origin.clone(),
+                        source,
+                    })?;
+            }
+            from_kubeconfig(merged, &options, Origin::Kubeconfig(origin)).await?
         } else if let Some(host) = &env.service_host {
             if let Some(context) = &self.context {
                 return Err(Error::ContextWithoutKubeconfig {
@@ -156,6 +162,7 @@ impl ClientOptions {
         } else {
             return Err(Error::NoConfiguration);
         };
+        credentials::prepare(&mut config, self.credentials_once).await?;
         // Retrying is the caller's policy: kube 5's own retry layer would repeat a 429/503/504
         // up to 15 times, silently, inside one call, multiplying the caller's bounded retries
         // and hiding them from its log.
@@ -204,10 +211,7 @@ async fn from_kubeconfig(
 ) -> Result<(kube::Config, Origin), Error> {
     match kube::Config::from_custom_kubeconfig(file, options).await {
         Ok(config) => Ok((config, origin)),
-        Err(source) => Err(Error::KubeconfigUnusable {
-            kubeconfig: origin.to_string(),
-            source,
-        }),
+        Err(source) => Err(kubeconfig::unusable(source, &origin.to_string())),
     }
 }
 
@@ -312,8 +316,13 @@ impl Cluster {
     /// unless the process installed one already.
     pub fn client(&self) -> Result<kube::Client, Error> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        kube::Client::try_from(self.config.clone())
-            .map_err(|source| Error::from_client_setup(source, &self.server))
+        kube::Client::try_from(self.config.clone()).map_err(|source| match source {
+            // The client certificate and key are loaded only now.
+            kube::Error::InferKubeconfig(source) => {
+                kubeconfig::unusable(source, &self.origin.to_string())
+            }
+            other => Error::from_client_setup(other, &self.server),
+        })
     }
 }
 

@@ -39,7 +39,9 @@
 
 mod classify;
 mod cluster;
+mod credentials;
 mod error;
+mod kubeconfig;
 pub mod names;
 
 pub use cluster::{ClientOptions, Cluster, DEFAULT_NAMESPACE, Origin, SERVICE_ACCOUNT_DIR};

@@ -146,21 +146,9 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
-    let timeout = args.timeout;
-    let outcome = runtime.block_on(async {
-        match tokio::time::timeout(timeout, push(&args, &text, &document)).await {
-            Ok(result) => result,
-            Err(_) => Err(Failure::new(
-                Exit::Unavailable,
-                format!(
-                    "gave up after --timeout {}: the API server did not answer in time; nothing is known to have been pushed",
-                    status_core::duration::format(timeout)
-                ),
-            )),
-        }
-    });
+    let outcome = runtime.block_on(push(&args, &text, &document));
     outcome?;
-    // Done with the API: the wait uses reqwest's blocking client, which runs its own.
+    // Done with the API: the wait's HTTP client runs on a runtime of its own.
     drop(runtime);
     if let Some(target) = wait {
         output::stderr(&format!(
@@ -180,13 +168,20 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     Ok(Exit::Success)
 }
 
-/// Loads the configuration, then pushes with bounded retries.
+/// Loads the configuration, then pushes with bounded retries, all within `--timeout`.
+///
+/// Loading runs a credential plugin, if the kubeconfig has one, once and within the timeout
+/// (status-kube stops it and says so); what is left of the timeout then bounds the requests,
+/// retries included. So each phase's message blames what ran out: the plugin or the API
+/// server.
 async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), Failure> {
+    let deadline = tokio::time::Instant::now() + args.timeout;
     let mut options = ClientOptions::default();
     options.kubeconfig = args.kubeconfig.clone();
     options.context = args.context.clone();
     options.service_account_dir = std::env::var_os(SERVICE_ACCOUNT_DIR_VAR).map(PathBuf::from);
     options.timeout = Some(args.timeout);
+    options.credentials_once = Some(args.timeout);
     let cluster = options.load().await.map_err(failure::load_failure)?;
     let namespace = cluster.namespace(args.namespace.as_deref());
     let server = cluster.server();
@@ -213,51 +208,71 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
         created: std::cell::Cell::new(false),
     };
 
-    const MAX_TRANSIENT: u32 = 5;
-    const MAX_RACES: u32 = 20;
-    let (mut transient, mut races) = (0u32, 0u32);
-    loop {
-        match ctx.attempt(text, document).await {
-            Ok(pushed) => return print_pushed(&ctx, &pushed, document),
-            Err(attempt @ (Attempt::Again | Attempt::Race)) => {
-                // Again: the ConfigMap was just created. Race: someone else wrote it between
-                // our read and our apply. Either way, read again (boundedly).
-                races += 1;
-                if races > MAX_RACES {
-                    return Err(Failure::new(
-                        Exit::Unavailable,
-                        format!(
-                            "the ConfigMap {namespace}/{} kept changing under {MAX_RACES} attempts; nothing was pushed",
-                            args.configmap
-                        ),
+    match tokio::time::timeout_at(deadline, ctx.push_with_retries(text, document)).await {
+        Ok(result) => result,
+        Err(_) => Err(Failure::new(
+            Exit::Unavailable,
+            format!(
+                "gave up after --timeout {}: the API server did not answer in time; nothing is known to have been pushed",
+                status_core::duration::format(args.timeout)
+            ),
+        )),
+    }
+}
+
+impl Pusher<'_> {
+    /// Read-decide-apply rounds until one succeeds, with bounded retries of what may pass.
+    async fn push_with_retries(
+        &self,
+        text: &str,
+        document: &StatusDocument,
+    ) -> Result<(), Failure> {
+        const MAX_TRANSIENT: u32 = 5;
+        const MAX_RACES: u32 = 20;
+        let (mut transient, mut races) = (0u32, 0u32);
+        loop {
+            match self.attempt(text, document).await {
+                Ok(pushed) => return print_pushed(self, &pushed, document),
+                Err(attempt @ (Attempt::Again | Attempt::Race)) => {
+                    // Again: the ConfigMap was just created. Race: someone else wrote it between
+                    // our read and our apply. Either way, read again (boundedly).
+                    races += 1;
+                    if races > MAX_RACES {
+                        return Err(Failure::new(
+                            Exit::Unavailable,
+                            format!(
+                                "the ConfigMap {}/{} kept changing under {MAX_RACES} attempts; nothing was pushed",
+                                self.namespace, self.args.configmap
+                            ),
+                        ));
+                    }
+                    if matches!(attempt, Attempt::Race) {
+                        tokio::time::sleep(jitter(Duration::from_millis(
+                            10 + 10 * u64::from(races.min(10)),
+                        )))
+                        .await;
+                    }
+                }
+                Err(Attempt::Transient(why)) => {
+                    transient += 1;
+                    if transient > MAX_TRANSIENT {
+                        return Err(Failure::new(
+                            Exit::Unavailable,
+                            format!("{why}; gave up after {} attempts", MAX_TRANSIENT + 1),
+                        ));
+                    }
+                    let delay = jitter(
+                        Duration::from_millis(200 * 2u64.pow(transient - 1))
+                            .min(Duration::from_secs(3)),
+                    );
+                    output::stderr(&format!(
+                        "statusctl: {why}; retrying in {} ms ({transient}/{MAX_TRANSIENT})",
+                        delay.as_millis()
                     ));
+                    tokio::time::sleep(delay).await;
                 }
-                if matches!(attempt, Attempt::Race) {
-                    tokio::time::sleep(jitter(Duration::from_millis(
-                        10 + 10 * u64::from(races.min(10)),
-                    )))
-                    .await;
-                }
+                Err(Attempt::Fatal(failure)) => return Err(failure),
             }
-            Err(Attempt::Transient(why)) => {
-                transient += 1;
-                if transient > MAX_TRANSIENT {
-                    return Err(Failure::new(
-                        Exit::Unavailable,
-                        format!("{why}; gave up after {} attempts", MAX_TRANSIENT + 1),
-                    ));
-                }
-                let delay = jitter(
-                    Duration::from_millis(200 * 2u64.pow(transient - 1))
-                        .min(Duration::from_secs(3)),
-                );
-                output::stderr(&format!(
-                    "statusctl: {why}; retrying in {} ms ({transient}/{MAX_TRANSIENT})",
-                    delay.as_millis()
-                ));
-                tokio::time::sleep(delay).await;
-            }
-            Err(Attempt::Fatal(failure)) => return Err(failure),
         }
     }
 }

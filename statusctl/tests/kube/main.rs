@@ -8,7 +8,9 @@ mod errors;
 mod escaping;
 mod get_check;
 mod in_cluster;
+mod kubeconfigs;
 mod kubectl;
+mod plugins;
 #[path = "../common/process.rs"]
 mod process;
 mod push;
