@@ -3,8 +3,9 @@
 //!
 //! - The document is validated first (status-core); an invalid one is never pushed.
 //! - Only `data.<key>` is applied, under a field manager of this key (`statusctl:<key>` by
-//!   default): server-side apply removes fields a manager stops applying, so one manager name
-//!   shared by pipelines pushing different keys would delete each other's keys.
+//!   default, `push/manager.rs`): server-side apply removes fields a manager stops applying,
+//!   so one manager name shared by pipelines pushing different keys would delete each other's
+//!   keys.
 //! - Out-of-order pushes are refused: the stored document's `last_check` is read first, and the
 //!   apply carries the `resourceVersion` of that read, so a concurrent write in between makes
 //!   the API server answer 409 and the decision is taken again on fresh data. That is what makes
@@ -17,6 +18,7 @@
 //! statusctl reaches Kubernetes here only, and only through status-kube.
 
 mod failure;
+mod manager;
 mod wait;
 
 use std::path::PathBuf;
@@ -72,9 +74,10 @@ pub(crate) struct Args {
     /// any other `NAME.json` at /status/NAME.json (not keys starting with `.`).
     #[arg(long, value_name = "KEY", default_value = "status.json", value_parser = names::parse_key)]
     key: String,
-    /// The server-side apply field manager (default: `statusctl:<key>`, one per key, so that
-    /// pipelines pushing different keys never remove each other's).
-    #[arg(long, value_name = "NAME")]
+    /// The server-side apply field manager, at most 128 characters (default: `statusctl:<key>`,
+    /// one per key, so that pipelines pushing different keys never remove each other's; for
+    /// keys over 118 characters, their first 101 and a hash of the whole key).
+    #[arg(long, value_name = "NAME", value_parser = manager::parse)]
     field_manager: Option<String>,
     /// Push even when the stored document is newer, and take the key over from another field
     /// manager.
@@ -198,7 +201,7 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
     let manager = args
         .field_manager
         .clone()
-        .unwrap_or_else(|| format!("statusctl:{}", args.key));
+        .unwrap_or_else(|| manager::for_key(&args.key));
     let ctx = Pusher {
         args,
         api: &api,

@@ -6,6 +6,7 @@
 mod concurrency;
 mod errors;
 mod escaping;
+mod field_manager;
 mod get_check;
 mod in_cluster;
 mod kubeconfigs;
