@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::json;
-use status_core::{Severity, StatusDocument};
+use status_core::{Severity, StatusDocument, duration};
 use status_kube::k8s_openapi::api::core::v1::ConfigMap;
 use status_kube::kube::api::{Api, Patch, PatchParams};
 use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
@@ -208,6 +208,7 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
         namespace: &namespace,
         manager: &manager,
         server,
+        deadline,
         created: std::cell::Cell::new(false),
     };
 
@@ -256,7 +257,7 @@ impl Pusher<'_> {
                         .await;
                     }
                 }
-                Err(Attempt::Transient(why)) => {
+                Err(Attempt::Transient { why, retry_after }) => {
                     transient += 1;
                     if transient > MAX_TRANSIENT {
                         return Err(Failure::new(
@@ -264,12 +265,33 @@ impl Pusher<'_> {
                             format!("{why}; gave up after {} attempts", MAX_TRANSIENT + 1),
                         ));
                     }
-                    let delay = jitter(
+                    let backoff = jitter(
                         Duration::from_millis(200 * 2u64.pow(transient - 1))
                             .min(Duration::from_secs(3)),
                     );
+                    // The API server's Retry-After is a floor: retrying sooner would be refused
+                    // again (and add to its load). One that cannot be waited for within
+                    // --timeout ends the push now, rather than at the timeout.
+                    let (delay, asked) = match retry_after {
+                        Some(asked) if asked > backoff => (asked, ", as the API server asked"),
+                        _ => (backoff, ""),
+                    };
+                    let left = self
+                        .deadline
+                        .saturating_duration_since(tokio::time::Instant::now());
+                    if retry_after.is_some_and(|asked| asked >= left) {
+                        return Err(Failure::new(
+                            Exit::Unavailable,
+                            format!(
+                                "{why}; it asked to retry after {}, and only {} of --timeout {} is left; nothing is known to have been pushed",
+                                duration::format(delay),
+                                duration::format(Duration::from_millis(left.as_millis() as u64)),
+                                duration::format(self.args.timeout)
+                            ),
+                        ));
+                    }
                     output::stderr(&format!(
-                        "statusctl: {why}; retrying in {} ms ({transient}/{MAX_TRANSIENT})",
+                        "statusctl: {why}; retrying in {} ms{asked} ({transient}/{MAX_TRANSIENT})",
                         delay.as_millis()
                     ));
                     tokio::time::sleep(delay).await;
@@ -287,6 +309,8 @@ struct Pusher<'a> {
     namespace: &'a str,
     manager: &'a str,
     server: &'a str,
+    /// When `--timeout` runs out.
+    deadline: tokio::time::Instant,
     /// Whether this push created the ConfigMap (in an earlier round).
     created: std::cell::Cell<bool>,
 }

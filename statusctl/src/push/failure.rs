@@ -2,6 +2,8 @@
 //! error classes are retried, which exit code each of the others gives, and the advice a CI log
 //! reader needs to act on it (what failed, and what to change).
 
+use std::time::Duration;
+
 use status_kube::Error;
 
 use crate::exit::{Exit, Failure};
@@ -20,8 +22,12 @@ pub(crate) enum Attempt {
     Again,
     /// The object changed between read and apply (409 on the resourceVersion): read again.
     Race,
-    /// Worth retrying after a pause (429, 5xx, a dropped or refused connection).
-    Transient(String),
+    /// Worth retrying after a pause (429, 5xx, a dropped or refused connection): why, and how
+    /// long the API server asked to wait (`Retry-After`, its `retryAfterSeconds`), if it did.
+    Transient {
+        why: String,
+        retry_after: Option<Duration>,
+    },
     /// Retrying cannot help.
     Fatal(Failure),
 }
@@ -31,7 +37,7 @@ impl Attempt {
     pub(crate) fn into_failure(self) -> Failure {
         match self {
             Attempt::Fatal(f) => f,
-            Attempt::Transient(why) => Failure::new(Exit::Unavailable, why),
+            Attempt::Transient { why, .. } => Failure::new(Exit::Unavailable, why),
             Attempt::Again | Attempt::Race => {
                 Failure::new(Exit::Unavailable, "the ConfigMap kept changing")
             }
@@ -52,7 +58,10 @@ pub(crate) fn attempt(error: Error, target: &Target<'_>) -> Attempt {
     if error.is_outdated() {
         Attempt::Race
     } else if error.is_transient() {
-        Attempt::Transient(report(&error))
+        Attempt::Transient {
+            why: report(&error),
+            retry_after: error.retry_after(),
+        }
     } else {
         Attempt::Fatal(fatal(error, target))
     }
@@ -211,7 +220,7 @@ mod tests {
         ));
         assert!(matches!(
             answered(503, "ServiceUnavailable", "later"),
-            Attempt::Transient(_)
+            Attempt::Transient { .. }
         ));
     }
 

@@ -16,6 +16,7 @@ mod plugins;
 mod process;
 mod push;
 mod raw_http;
+mod retry_after;
 mod support;
 mod timeouts;
 mod wait;
