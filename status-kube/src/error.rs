@@ -74,6 +74,15 @@ pub enum Error {
         /// The missing file.
         path: PathBuf,
     },
+    /// The proxy (the kubeconfig's `proxy-url`, or `HTTPS_PROXY`) cannot be used: not a URL,
+    /// or not an `http://` or `https://` one.
+    #[error("cannot use the proxy {proxy}: {reason}")]
+    Proxy {
+        /// The proxy's URL, its password hidden.
+        proxy: String,
+        /// Why.
+        reason: String,
+    },
     /// The client configuration cannot be used (an unsupported proxy, no TLS stack).
     #[error("cannot use the client configuration")]
     Configuration {

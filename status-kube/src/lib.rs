@@ -42,7 +42,9 @@ mod cluster;
 mod credentials;
 mod error;
 mod kubeconfig;
+mod loader;
 pub mod names;
+mod proxy;
 
 pub use cluster::{ClientOptions, Cluster, DEFAULT_NAMESPACE, Origin, SERVICE_ACCOUNT_DIR};
 pub use error::{Error, Request, Verb, report};

@@ -188,9 +188,11 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
     let cluster = options.load().await.map_err(failure::load_failure)?;
     let namespace = cluster.namespace(args.namespace.as_deref());
     let server = cluster.server();
+    let proxy = cluster.proxy();
     let client = cluster.client().map_err(|e| {
         let target = Target {
             server,
+            proxy: proxy.as_deref(),
             namespace: &namespace,
             configmap: &args.configmap,
             key: &args.key,
@@ -208,6 +210,7 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
         namespace: &namespace,
         manager: &manager,
         server,
+        proxy: proxy.as_deref(),
         deadline,
         created: std::cell::Cell::new(false),
     };
@@ -309,6 +312,8 @@ struct Pusher<'a> {
     namespace: &'a str,
     manager: &'a str,
     server: &'a str,
+    /// The proxy requests go through, if any.
+    proxy: Option<&'a str>,
     /// When `--timeout` runs out.
     deadline: tokio::time::Instant,
     /// Whether this push created the ConfigMap (in an earlier round).
@@ -417,6 +422,7 @@ impl Pusher<'_> {
             .named(&self.args.configmap);
         let target = Target {
             server: self.server,
+            proxy: self.proxy,
             namespace: self.namespace,
             configmap: &self.args.configmap,
             key: &self.args.key,

@@ -314,3 +314,50 @@ async fn the_token_is_never_formatted() {
     // And a client can be built from it (this kubeconfig needs no CA).
     assert!(cluster.client().is_ok());
 }
+
+#[tokio::test]
+async fn the_proxy_is_kubectls_and_never_shows_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "config",
+        &kubeconfig("https://api.example.com:6443"),
+    );
+    let options = ClientOptions {
+        kubeconfig: Some(path),
+        ..ClientOptions::default()
+    };
+    let env = |no_proxy: Option<&str>| Environment {
+        proxies: crate::proxy::ProxyEnvironment {
+            https: Some("http://ci:pr0xy-pass@proxy.corp:3128".to_owned()),
+            no_proxy: no_proxy.map(str::to_owned),
+            ..Default::default()
+        },
+        ..Environment::default()
+    };
+    let cluster = options.load_from(&env(None)).await.unwrap();
+    assert_eq!(
+        cluster.proxy().as_deref(),
+        Some("http://ci:***@proxy.corp:3128")
+    );
+    // kube's own loader would have failed on `*.corp` and an empty entry, and matched
+    // NO_PROXY against the proxy.
+    let cluster = options
+        .load_from(&env(Some("*.corp,,.example.com")))
+        .await
+        .unwrap();
+    assert_eq!(cluster.proxy(), None);
+
+    // A password in the server's URL is not shown either.
+    let path = write(
+        dir.path(),
+        "config",
+        &kubeconfig("https://u:s3rver-pass@10.0.0.1:6443"),
+    );
+    let options = ClientOptions {
+        kubeconfig: Some(path),
+        ..ClientOptions::default()
+    };
+    let cluster = options.load_from(&Environment::default()).await.unwrap();
+    assert_eq!(cluster.server(), "https://u:***@10.0.0.1:6443");
+}

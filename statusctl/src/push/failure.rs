@@ -48,6 +48,8 @@ impl Attempt {
 /// Where the push was going, for messages.
 pub(crate) struct Target<'a> {
     pub(crate) server: &'a str,
+    /// The proxy requests go through, if any (its password hidden).
+    pub(crate) proxy: Option<&'a str>,
     pub(crate) namespace: &'a str,
     pub(crate) configmap: &'a str,
     pub(crate) key: &'a str,
@@ -58,8 +60,13 @@ pub(crate) fn attempt(error: Error, target: &Target<'_>) -> Attempt {
     if error.is_outdated() {
         Attempt::Race
     } else if error.is_transient() {
+        let mut why = report(&error);
+        // A connection that failed may be the proxy's: say that there is one.
+        if let (Error::Unreachable { .. }, Some(proxy)) = (&error, target.proxy) {
+            why.push_str(&format!(" (through the proxy {})", printable(proxy)));
+        }
         Attempt::Transient {
-            why: report(&error),
+            why,
             retry_after: error.retry_after(),
         }
     } else {
@@ -96,6 +103,7 @@ fn fatal(error: Error, target: &Target<'_>) -> Failure {
         namespace,
         configmap,
         key,
+        ..
     } = target;
     let detail = detail(&error);
     match &error {
@@ -175,6 +183,7 @@ mod tests {
 
     const TARGET: Target<'static> = Target {
         server: "https://10.0.0.1:6443",
+        proxy: None,
         namespace: "monitoring",
         configmap: "gitops-status-server-live",
         key: "status.json",

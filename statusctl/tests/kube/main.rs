@@ -14,6 +14,7 @@ mod kubectl;
 mod plugins;
 #[path = "../common/process.rs"]
 mod process;
+mod proxy;
 mod push;
 mod raw_http;
 mod retry_after;
