@@ -215,9 +215,9 @@ fn in_cluster(
         }
     }
     // No namespace file: the API server's default, as kube does.
-    let namespace = std::fs::read_to_string(dir.join("namespace"))
+    let namespace = kubeconfig::read_bounded(&dir.join("namespace"))
         .ok()
-        .map(|s| s.trim().to_owned())
+        .map(|s| String::from_utf8_lossy(&s).trim().to_owned())
         .filter(|s| !s.is_empty());
     let host = if host.contains(':') {
         format!("[{host}]")

@@ -17,12 +17,13 @@
 
 mod plugin;
 
+use std::path::Path;
 use std::time::Duration;
 
 use kube::config::{AuthInfo, AuthProviderConfig};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::Error;
+use crate::{Error, kubeconfig};
 
 /// Makes the credentials of `config` safe to hand to kube, reading them once when `once`
 /// gives the time a credential plugin may take.
@@ -48,10 +49,12 @@ pub(crate) async fn prepare(
         return Ok(());
     }
     if let Some(path) = user.token_file.take() {
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::Credentials {
-            reason: format!("cannot read the token file {path}: {e}"),
-            source: None,
-        })?;
+        let text = kubeconfig::read_bounded(Path::new(&path))
+            .and_then(|bytes| String::from_utf8(bytes).map_err(std::io::Error::other))
+            .map_err(|e| Error::Credentials {
+                reason: format!("cannot read the token file {path}: {e}"),
+                source: None,
+            })?;
         if text.trim().is_empty() {
             return Err(Error::Credentials {
                 reason: format!("the token file {path} is empty"),
@@ -70,7 +73,7 @@ pub(crate) async fn prepare(
                 )?);
             }
             plugin::Credential::Certificate { certificate, key } => {
-                set_certificate(user, &certificate, key)?;
+                set_certificate(user, &certificate, key);
             }
         }
     }
@@ -108,21 +111,13 @@ fn check_provider_tokens(provider: &mut AuthProviderConfig) -> Result<(), Error>
 
 /// A client certificate and key from a plugin (PEM text), in the form a kubeconfig holds them
 /// (base64 of the PEM), which is what kube reads.
-fn set_certificate(user: &mut AuthInfo, certificate: &str, key: SecretString) -> Result<(), Error> {
-    let base64 = |pem: &str| {
-        serde_json::to_value(k8s_openapi::ByteString(pem.as_bytes().to_vec()))
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .ok_or_else(|| Error::Credentials {
-                reason: "cannot encode the credential plugin's client certificate".to_owned(),
-                source: None,
-            })
-    };
-    user.client_certificate_data = Some(base64(certificate)?);
-    user.client_key_data = Some(SecretString::from(base64(key.expose_secret())?));
+fn set_certificate(user: &mut AuthInfo, certificate: &str, key: SecretString) {
+    user.client_certificate_data = Some(kubeconfig::base64(certificate.as_bytes()));
+    user.client_key_data = Some(SecretString::from(kubeconfig::base64(
+        key.expose_secret().as_bytes(),
+    )));
     user.client_certificate = None;
     user.client_key = None;
-    Ok(())
 }
 
 #[cfg(test)]

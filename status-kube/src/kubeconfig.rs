@@ -20,9 +20,38 @@ use kube::config::{Kubeconfig, KubeconfigError};
 
 use crate::Error;
 
+/// The most read of a kubeconfig, or of a file it names (a CA, a client certificate or key, a
+/// token): far more than any of them holds, so that a wrong path (`/dev/zero`, a log) fails
+/// instead of filling memory. A pipe (`--kubeconfig <(...)`) is read like a file.
+pub(crate) const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The bytes of `path`, at most [`MAX_FILE_BYTES`]; more is an error.
+pub(crate) fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "it is larger than {} MiB, more than any kubeconfig, certificate or token",
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
+}
+
+/// `bytes` in base64, as a kubeconfig's `*-data` fields hold them (k8s-openapi's encoding).
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    serde_json::to_value(k8s_openapi::ByteString(bytes.to_vec()))
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// Reads and parses the kubeconfig at `path`; `kubeconfig` is how messages name it.
 pub(crate) fn read(path: &Path, kubeconfig: &str) -> Result<Kubeconfig, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::KubeconfigUnreadable {
+    let bytes = read_bounded(path).map_err(|e| Error::KubeconfigUnreadable {
         kubeconfig: kubeconfig.to_owned(),
         source: KubeconfigError::ReadConfig(e, path.to_owned()),
     })?;

@@ -53,8 +53,28 @@ pub(crate) fn config(
         .and_then(|u| u.auth_info.clone())
         .unwrap_or_default();
 
-    // What kube hands a plugin that asks for it: the cluster, its CA loaded (from the file or
-    // the data). The same CA is the client's roots below.
+    // Files the kubeconfig names are read here, bounded, rather than by kube, which reads
+    // any path whole: their contents become the `*-data` fields kube reads instead.
+    let mut cluster = cluster;
+    if cluster.certificate_authority_data.is_none()
+        && let Some(path) = cluster.certificate_authority.take()
+    {
+        cluster.certificate_authority_data =
+            Some(inline(&path, "certificate-authority", kubeconfig)?);
+    }
+    if user.client_certificate_data.is_none()
+        && let Some(path) = user.client_certificate.take()
+    {
+        user.client_certificate_data = Some(inline(&path, "client-certificate", kubeconfig)?);
+    }
+    if user.client_key_data.is_none()
+        && let Some(path) = user.client_key.take()
+    {
+        user.client_key_data = Some(inline(&path, "client-key", kubeconfig)?.into());
+    }
+
+    // What kube hands a plugin that asks for it: the cluster, its CA loaded. The same CA is
+    // the client's roots below.
     let exec_cluster = ExecAuthCluster::try_from(&cluster).map_err(fail)?;
     if let Some(exec) = &mut user.exec
         && exec.provide_cluster_info
@@ -85,6 +105,17 @@ pub(crate) fn config(
     config.proxy_url = proxy::choose(cluster.proxy_url.as_deref(), &config.cluster_url, proxies)?;
     config.auth_info = user;
     Ok(config)
+}
+
+/// The file at `path` that the kubeconfig's `field` names, in base64 (a `*-data` field).
+fn inline(path: &str, field: &str, kubeconfig: &str) -> Result<String, Error> {
+    let bytes = crate::kubeconfig::read_bounded(std::path::Path::new(path)).map_err(|e| {
+        Error::KubeconfigInvalid {
+            kubeconfig: kubeconfig.to_owned(),
+            problem: format!("cannot read its {field} {path}: {e}"),
+        }
+    })?;
+    Ok(crate::kubeconfig::base64(&bytes))
 }
 
 /// The DER certificates of a PEM bundle (other sections skipped, as kube skips them).

@@ -361,3 +361,59 @@ async fn the_proxy_is_kubectls_and_never_shows_its_password() {
     let cluster = options.load_from(&Environment::default()).await.unwrap();
     assert_eq!(cluster.server(), "https://u:***@10.0.0.1:6443");
 }
+
+#[tokio::test]
+async fn files_are_read_bounded_and_pipes_like_files() {
+    let dir = tempfile::tempdir().unwrap();
+    // `--kubeconfig /dev/zero` (or a CA at a wrong path) fails instead of filling memory.
+    let options = ClientOptions {
+        kubeconfig: Some(PathBuf::from("/dev/zero")),
+        ..ClientOptions::default()
+    };
+    let said = report(
+        &options
+            .load_from(&Environment::default())
+            .await
+            .unwrap_err(),
+    );
+    assert!(said.contains("larger than 16 MiB"), "{said}");
+    let text = kubeconfig("https://10.0.0.1:6443").replace(
+        "    insecure-skip-tls-verify: true\n",
+        "    certificate-authority: /dev/zero\n",
+    );
+    let options = ClientOptions {
+        kubeconfig: Some(write(dir.path(), "config", &text)),
+        ..ClientOptions::default()
+    };
+    let said = report(
+        &options
+            .load_from(&Environment::default())
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        said.contains("cannot read its certificate-authority /dev/zero: it is larger than 16 MiB"),
+        "{said}"
+    );
+
+    // A pipe, as `--kubeconfig <(echo "$KUBECONFIG_DATA")` gives, is read to its end.
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, kubeconfig("https://10.0.0.1:6443")))
+    };
+    let options = ClientOptions {
+        kubeconfig: Some(fifo),
+        ..ClientOptions::default()
+    };
+    let cluster = options.load_from(&Environment::default()).await.unwrap();
+    assert_eq!(cluster.server(), "https://10.0.0.1:6443");
+    writer.join().unwrap().unwrap();
+}

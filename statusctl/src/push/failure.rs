@@ -123,7 +123,7 @@ fn fatal(error: Error, target: &Target<'_>) -> Failure {
         Error::InvalidToken { .. } => Failure::new(
             Exit::Auth,
             format!(
-                "{} (a token must be one line with no trailing newline or other control characters)",
+                "{} (a token is one line of printable characters)",
                 report(&error)
             ),
         ),
