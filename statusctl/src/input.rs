@@ -62,6 +62,14 @@ pub(crate) fn read(arg: &str) -> Result<Input, Failure> {
             "cannot read {shown}: it is a directory, not a file"
         )));
     }
+    // A regular file's size is known: one too large is refused with it, before reading.
+    if meta.is_file() && meta.len() > READ_LIMIT {
+        return Err(Failure::usage(format!(
+            "cannot read {shown}: it is {} bytes, more than statusctl reads ({} MiB; a status document holds at most 1 MiB)",
+            meta.len(),
+            READ_LIMIT / (1024 * 1024)
+        )));
+    }
     std::fs::File::open(arg)
         .and_then(|f| f.take(READ_LIMIT + 1).read_to_end(&mut bytes))
         .map_err(cannot_read)?;

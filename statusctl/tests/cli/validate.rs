@@ -144,8 +144,13 @@ fn bad_inputs_get_clear_messages_and_documented_exit_codes() {
     // 10 MiB: read whole, reported too large with its true size (a finding, exit 1).
     let big = format!("{{\"repo\": \"{}\"}}", "x".repeat(10 * 1024 * 1024));
     fs::write(d.join("10mib.json"), big).unwrap();
-    // Larger than what statusctl reads at all (16 MiB): an input error, exit 2.
+    // Larger than what statusctl reads at all (16 MiB): an input error, exit 2, with its true
+    // size (a sparse 200 MB file: refused before any of it is read).
     fs::write(d.join("20mib.json"), vec![b' '; 20 * 1024 * 1024]).unwrap();
+    fs::File::create(d.join("200mb.json"))
+        .unwrap()
+        .set_len(200_000_000)
+        .unwrap();
 
     let mut transcript = String::new();
     for (file, expected) in [
@@ -158,6 +163,7 @@ fn bad_inputs_get_clear_messages_and_documented_exit_codes() {
         ("deep-object.json", 1),
         ("10mib.json", 1),
         ("20mib.json", 2),
+        ("200mb.json", 2),
         ("no-such-file.json", 2),
         (".", 2),
     ] {
