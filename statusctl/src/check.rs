@@ -15,8 +15,9 @@ use chrono::Utc;
 use serde_json::json;
 use status_core::{StatusDocument, SyncStatus, duration};
 
+use crate::console;
 use crate::exit::{Exit, Failure};
-use crate::output::{self, printable};
+use crate::report::{self, printable};
 use crate::{flags, http};
 
 /// Arguments of `statusctl get`.
@@ -127,7 +128,7 @@ pub(crate) fn get(args: GetArgs) -> Result<Exit, Failure> {
     use std::io::Write;
     let fetched = args.source.fetch().map_err(Failure::usage)?;
     let mut out = std::io::stdout().lock();
-    output::quiet_broken_pipe(out.write_all(&fetched.body).and_then(|()| {
+    report::quiet_broken_pipe(out.write_all(&fetched.body).and_then(|()| {
         if fetched.body.ends_with(b"\n") {
             Ok(())
         } else {
@@ -144,7 +145,7 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
         Ok(fetched) => fetched,
         Err(message) => {
             if args.format == CheckFormat::Json {
-                output::stdout(
+                console::stdout(
                     &json!({"url": http::shown(&args.source.document_url()), "healthy": false, "readable": false, "error": message})
                         .to_string(),
                 )?;
@@ -182,7 +183,7 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
     }
     let healthy = problems.is_empty();
     match args.format {
-        CheckFormat::Json => output::stdout(
+        CheckFormat::Json => console::stdout(
             &json!({
                 "url": fetched.url,
                 "healthy": healthy,
@@ -209,11 +210,11 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
                 duration::format(Duration::from_secs(age_seconds.max(0).unsigned_abs())),
             );
             if healthy {
-                output::stdout(&format!("healthy: {summary}"))?;
+                console::stdout(&format!("healthy: {summary}"))?;
             } else {
-                output::stdout(&format!("unhealthy: {summary}"))?;
+                console::stdout(&format!("unhealthy: {summary}"))?;
                 for problem in &problems {
-                    output::stdout(&format!("  - {problem}"))?;
+                    console::stdout(&format!("  - {problem}"))?;
                 }
             }
         }

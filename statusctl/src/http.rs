@@ -22,7 +22,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ETAG, HeaderValue, IF_NONE_MATCH};
 use status_core::{MAX_DOCUMENT_BYTES, duration};
 
-use crate::output::printable;
+use crate::report::printable;
 
 /// statusctl's HTTP client: reqwest's async client and a current-thread runtime to run it on.
 pub(crate) struct Http {
@@ -156,7 +156,7 @@ pub(crate) fn shown(url: &str) -> String {
         Some(scheme) => format!("{scheme}://{authority}{path}"),
         None => format!("{authority}{path}"),
     };
-    crate::output::printable(&text).into_owned()
+    printable(&text).into_owned()
 }
 
 /// Why a request got no answer, for messages: `cannot connect (...)`, `no answer within 10s

@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use crate::exit::Failure;
-use crate::output::printable;
+use crate::report::printable;
 
 /// One document's bytes and the name findings refer to it by.
 #[derive(Debug)]

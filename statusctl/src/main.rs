@@ -9,11 +9,11 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+mod console;
 mod exit;
 mod flags;
 mod http;
 mod input;
-mod output;
 mod output_file;
 mod push;
 mod render;
@@ -55,7 +55,7 @@ enum Command {
 fn schema() -> Result<Exit, Failure> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    output::quiet_broken_pipe(
+    report::quiet_broken_pipe(
         writeln!(out, "{:#}", status_core::json_schema()).and_then(|()| out.flush()),
     )?;
     Ok(Exit::Success)
@@ -89,9 +89,9 @@ fn main() -> ExitCode {
         Err(failure) => {
             // Escaped once more as a whole (but for statusctl's own line breaks): whatever a
             // message quotes never reaches the terminal as a control character.
-            output::stderr(&format!(
+            console::stderr(&format!(
                 "statusctl: error: {}",
-                output::printable_lines(&failure.message)
+                console::printable_lines(&failure.message)
             ));
             failure.exit.into()
         }

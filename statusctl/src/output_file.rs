@@ -19,7 +19,7 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use crate::exit::Failure;
-use crate::output::printable;
+use crate::report::printable;
 
 /// How many symlinks are followed before giving up, as Linux does (`ELOOP`).
 const MAX_LINKS: usize = 40;

@@ -32,8 +32,8 @@ use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
 use status_kube::{ClientOptions, Request, Verb};
 
 use crate::exit::{Exit, Failure};
-use crate::output::{self, printable};
-use crate::{input, report};
+use crate::report::printable;
+use crate::{console, input, report};
 use failure::{Attempt, Target};
 
 /// The field manager of the empty apply that creates a missing ConfigMap. It never owns a
@@ -122,7 +122,7 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
         .transpose()?;
     if !status_core::is_document_key(&args.key) {
         // Pushed all the same (the key is valid), but nobody would ever see it.
-        output::stderr(&format!(
+        console::stderr(&format!(
             "statusctl: warning: --key {:?} is not served: status-server serves only *.json keys that do not start with `.`",
             args.key
         ));
@@ -130,11 +130,11 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     let input = input::read_document(&args.file)?;
     let checked = status_core::validate(&input.bytes);
     for finding in checked.findings() {
-        output::stderr(&report::human_line(&input.name, finding));
+        console::stderr(&report::human_line(&input.name, finding));
     }
     let errors = checked.of(Severity::Error).count();
     let Some(document) = checked.into_document() else {
-        output::stderr(&format!(
+        console::stderr(&format!(
             "statusctl: {} is not a valid status document ({errors} error{}); nothing was pushed",
             printable(&input.name),
             if errors == 1 { "" } else { "s" }
@@ -154,13 +154,13 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     // Done with the API: the wait's HTTP client runs on a runtime of its own.
     drop(runtime);
     if let Some(target) = wait {
-        output::stderr(&format!(
+        console::stderr(&format!(
             "statusctl: waiting up to {} for {} to serve the pushed document",
             status_core::duration::format(target.timeout()),
             target.shown()
         ));
         let served = wait::wait(&target, text.as_bytes(), &document)?;
-        output::stdout(&format!(
+        console::stdout(&format!(
             "served by {} after {} ({} request{})",
             target.shown(),
             status_core::duration::format(served.after),
@@ -293,7 +293,7 @@ impl Pusher<'_> {
                             ),
                         ));
                     }
-                    output::stderr(&format!(
+                    console::stderr(&format!(
                         "statusctl: {why}; retrying in {} ms{asked} ({transient}/{MAX_TRANSIENT})",
                         delay.as_millis()
                     ));
@@ -373,7 +373,7 @@ impl Pusher<'_> {
                     )));
                 }
                 Ok(_) => {}
-                Err(_) => output::stderr(&format!(
+                Err(_) => console::stderr(&format!(
                     "statusctl: warning: configmap {}/{name} key {key} holds an invalid document; replacing it",
                     self.namespace
                 )),
@@ -458,17 +458,17 @@ fn print_pushed(
         configmap.metadata.managed_fields = None;
         // YAML, which quotes and escapes control characters by itself.
         match serde_yaml::to_string(&configmap) {
-            Ok(yaml) => output::stdout(yaml.trim_end_matches('\n'))?,
-            Err(e) => output::stderr(&format!(
+            Ok(yaml) => console::stdout(yaml.trim_end_matches('\n'))?,
+            Err(e) => console::stderr(&format!(
                 "statusctl: warning: cannot print the ConfigMap: {e}"
             )),
         }
-        output::stderr(&format!(
+        console::stderr(&format!(
             "statusctl: dry run: configmap {}/{} key {} would be {what} (last_check {last_check}); nothing was changed",
             ctx.namespace, ctx.args.configmap, ctx.args.key
         ));
     } else {
-        output::stdout(&format!(
+        console::stdout(&format!(
             "configmap {}/{} key {} {what} (last_check {last_check}, resourceVersion {version}, field manager {})",
             ctx.namespace,
             ctx.args.configmap,

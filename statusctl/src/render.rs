@@ -15,7 +15,7 @@ use status_core::{Finding, HealthStatus, StatusDocument, SyncStatus, Validator};
 use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
 
 use crate::exit::{Exit, Failure};
-use crate::{input, output, output_file};
+use crate::{input, output_file, report};
 
 /// The key `-o configmap` writes by default: the document the server serves at `/status.json`.
 const DEFAULT_KEY: &str = "status.json";
@@ -152,7 +152,7 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
         Some(path) => output_file::write("--output-file", path, text.as_bytes())?,
         None => {
             let mut out = std::io::stdout().lock();
-            output::quiet_broken_pipe(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+            report::quiet_broken_pipe(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
                 .map_err(|e| Failure::usage(format!("cannot write to standard output: {e}")))?;
         }
     }
@@ -243,8 +243,8 @@ fn flag_finding(finding: &Finding) -> String {
         "{}[{}] {}{from}: {}",
         finding.severity(),
         finding.code().name(),
-        output::printable(finding.path()),
-        output::printable(finding.message())
+        report::printable(finding.path()),
+        report::printable(finding.message())
     )
 }
 

@@ -52,7 +52,7 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let mut out = stdout.lock();
-    crate::output::quiet_broken_pipe(
+    report::quiet_broken_pipe(
         report::write(
             &mut out,
             &mut stderr.lock(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use status_kube::Error;
 
 use crate::exit::{Exit, Failure};
-use crate::output::printable;
+use crate::report::printable;
 
 /// status-kube's report of `error` (its sources joined), [`printable`]: it quotes what the API
 /// server, a proxy or a kubeconfig said, which is anyone's text.

@@ -27,7 +27,7 @@ use status_core::{StatusDocument, duration};
 
 use crate::exit::{Exit, Failure};
 use crate::http;
-use crate::output::printable;
+use crate::report::printable;
 
 /// The pause after the first request.
 const FIRST_INTERVAL: Duration = Duration::from_millis(200);
