@@ -107,3 +107,35 @@ fn render_shows_hostile_flag_values_escaped() {
     assert_eq!(r.code, 2, "{}", r.transcript());
     assert_inert(&r);
 }
+
+#[test]
+fn usage_errors_show_the_value_given_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut transcript = String::new();
+    for args in [
+        &[
+            "render",
+            "--repo",
+            "r",
+            "--server",
+            "s",
+            "--sync-status",
+            "x\n::error::STATUS\u{1b}[31m",
+        ][..],
+        &["push", "doc.json", "--key", "k\n::error::KEY\u{1b}[2J"],
+        &[
+            "get",
+            "--url",
+            "http://h",
+            "--timeout",
+            "1s\n::error::TIMEOUT",
+        ],
+        &["validate", "--format\u{1b}[31m", "doc.json"],
+    ] {
+        let r = run(statusctl(dir.path()).args(args));
+        assert_eq!(r.code, 2, "{}", r.transcript());
+        assert_inert(&r);
+        transcript.push_str(&format!("$ statusctl {args:?}\n{}\n", r.transcript()));
+    }
+    settings().bind(|| insta::assert_snapshot!("usage_errors_escaped", transcript));
+}
