@@ -44,8 +44,12 @@
 pub mod argocd;
 mod classify;
 mod cluster;
+mod credentials;
 mod error;
+mod kubeconfig;
+mod loader;
 pub mod names;
+mod proxy;
 pub mod watch;
 
 pub use cluster::{ClientOptions, Cluster, DEFAULT_NAMESPACE, Origin, SERVICE_ACCOUNT_DIR};

@@ -12,10 +12,13 @@
 mod check;
 mod cluster;
 mod collect;
+mod console;
 mod exit;
+mod flags;
 mod http;
 mod input;
 mod output;
+mod output_file;
 mod push;
 mod render;
 mod report;
@@ -64,18 +67,40 @@ fn schema() -> Result<Exit, Failure> {
     Ok(Exit::Success)
 }
 
+/// clap's usage error as plain text, the value or argument it quotes made printable (a
+/// value can come from a CI variable: a line break in it must not start a line of its own),
+/// and any other control character escaped.
+fn usage_error(error: &clap::Error) -> String {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue};
+    // clap's plain text strips escape sequences from a value but keeps its line breaks; its
+    // text without styles (parsed again, on this error path only) holds the value as given,
+    // to be escaped here whole.
+    let plain = Cli::command()
+        .styles(clap::builder::Styles::plain())
+        .try_get_matches_from(std::env::args_os())
+        .err();
+    let error = plain.as_ref().unwrap_or(error);
+    let mut text = error.render().ansi().to_string();
+    for kind in [ContextKind::InvalidValue, ContextKind::InvalidArg] {
+        if let Some(ContextValue::String(value)) = error.get(kind) {
+            text = text.replace(value.as_str(), &report::printable(value));
+        }
+    }
+    console::printable_lines(&text)
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            // clap exits 2 on usage errors and 0 for --help/--version; keep that, print its text.
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: exit 0 with clap's text.
             let _ = e.print();
-            return if e.use_stderr() {
-                Exit::Usage
-            } else {
-                Exit::Success
-            }
-            .into();
+            return Exit::Success.into();
+        }
+        Err(e) => {
+            console::stderr(usage_error(&e).trim_end());
+            return Exit::Usage.into();
         }
     };
     let result = match cli.command {
@@ -91,7 +116,12 @@ fn main() -> ExitCode {
     match result {
         Ok(exit) => exit.into(),
         Err(failure) => {
-            eprintln!("statusctl: error: {}", failure.message);
+            // Escaped once more as a whole (but for statusctl's own line breaks): whatever a
+            // message quotes never reaches the terminal as a control character.
+            console::stderr(&format!(
+                "statusctl: error: {}",
+                console::printable_lines(&failure.message)
+            ));
             failure.exit.into()
         }
     }

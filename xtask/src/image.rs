@@ -608,9 +608,47 @@ fn smoke_buildah(tag: &str) -> Result<()> {
         "text",
     ]);
     eprintln!("$ {}", display(&serve));
+    // The server's output (and buildah's, which reports the SIGTERM that stops it as
+    // `Error: exit status 1`) goes to a file, shown only when the smoke test fails: a passing
+    // run prints nothing that looks like an error.
+    let log_path = data.with_extension("server.log");
+    let log = std::fs::File::create(&log_path).context("the server's log file")?;
+    serve
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().context("the server's log file")?)
+        .stderr(log);
     // Stopped (SIGTERM, so `buildah run` removes its mounts) when dropped.
-    let mut server = ChildProcess::new(serve.stdin(Stdio::null()).spawn().context("buildah run")?);
+    let server = ChildProcess::new(serve.spawn().context("buildah run")?);
+    let result = smoke_running(&container.0, &data, port, server, &document);
+    if result.is_err() {
+        let printed = std::fs::read_to_string(&log_path).unwrap_or_default();
+        eprintln!("xtask image: the server in the image printed:\n{printed}");
+    }
+    let _ = std::fs::remove_file(&log_path);
+    result?;
 
+    let mut print_version = buildah_run(&container.0, &data);
+    print_version.args(["/statusctl", "--version"]);
+    let out = output_of(&mut print_version)?;
+    let expected = format!("statusctl {}", version());
+    if !out.contains(&expected) {
+        bail!("`statusctl --version` printed {out:?}, expected {expected:?}");
+    }
+    eprintln!("xtask image: smoke test passed ({})", out.trim());
+    let _ = std::fs::remove_dir_all(&data);
+    Ok(())
+}
+
+/// The checks made while the server runs in the image; the server is stopped before this
+/// returns, whatever the outcome.
+fn smoke_running(
+    container: &str,
+    data: &Path,
+    port: u16,
+    mut server: ChildProcess,
+    document: &[u8],
+) -> Result<()> {
+    let listen = format!("127.0.0.1:{port}");
     let url = format!("http://{listen}/status.json");
     let body = fetch_until_ready(&url, &mut server)?;
     if body != document {
@@ -623,7 +661,7 @@ fn smoke_buildah(tag: &str) -> Result<()> {
 
     // statusctl in the image, as the helm test pod runs it: by host name (the static binary
     // must resolve names itself: there is no libc in the image), not by address.
-    let mut check = buildah_run(&container.0, &data);
+    let mut check = buildah_run(container, data);
     check.args([
         "/statusctl",
         "check",
@@ -634,18 +672,7 @@ fn smoke_buildah(tag: &str) -> Result<()> {
     if !out.contains("healthy: production-apps") {
         bail!("`statusctl check` in the image printed:\n{out}");
     }
-    eprintln!("xtask image: stopping the server (buildah reports the signal below)");
     drop(server);
-
-    let mut print_version = buildah_run(&container.0, &data);
-    print_version.args(["/statusctl", "--version"]);
-    let out = output_of(&mut print_version)?;
-    let expected = format!("statusctl {}", version());
-    if !out.contains(&expected) {
-        bail!("`statusctl --version` printed {out:?}, expected {expected:?}");
-    }
-    eprintln!("xtask image: smoke test passed ({})", out.trim());
-    let _ = std::fs::remove_dir_all(&data);
     Ok(())
 }
 
