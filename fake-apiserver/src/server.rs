@@ -114,6 +114,10 @@ impl FakeApiServer {
     /// tests may still change it directly meanwhile. Returns once every watch is closed.
     /// Stopping a stopped server does nothing.
     pub fn stop(&self) {
+        // Open watches end first, at once: a change made after `stop` returns must never reach
+        // a client (the workers would otherwise keep streaming for a moment after the server
+        // stopped accepting).
+        self.shared.watches.drop_all();
         let running = self.running().take();
         if let Some(running) = running {
             // The command is sent at once; waiting for its answer would need an executor, and
