@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 
 use crate::metrics::Metrics;
+use crate::pages;
 use crate::snapshot::Snapshot;
 use crate::source::{SourceSpec, Update};
 use state::State;
@@ -44,14 +45,15 @@ pub(crate) struct Publisher {
 
 impl Publisher {
     /// Starts publishing into `snapshot` for these sources (in precedence order within each
-    /// kind, as the flags list them).
+    /// kind, as the flags list them); `pages` is what the pages for people are rendered with.
     pub(crate) fn start(
         specs: Vec<SourceSpec>,
         snapshot: Arc<ArcSwap<Snapshot>>,
         metrics: Arc<Metrics>,
+        pages: pages::Settings,
     ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel();
-        let mut state = State::new(specs, snapshot, metrics);
+        let mut state = State::new(specs, snapshot, metrics, pages);
         let thread = std::thread::Builder::new()
             .name("publisher".into())
             .spawn(move || run(&mut state, &rx))?;

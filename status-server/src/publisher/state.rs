@@ -13,6 +13,7 @@ use status_kube::watch::Object;
 use crate::layer::{LoadError, apply_documents, same_arc};
 use crate::merge::{LayerId, Layers, Rank, Resolved};
 use crate::metrics::Metrics;
+use crate::pages;
 use crate::snapshot::{Document, Served, Shadowed, Snapshot, SourceStatus};
 use crate::source::{Health, SourceId, SourceSpec, Update};
 use crate::statuses::Statuses;
@@ -30,6 +31,8 @@ pub(super) struct State {
     statuses: Statuses,
     snapshot: Arc<ArcSwap<Snapshot>>,
     metrics: Arc<Metrics>,
+    /// What the pages for people need (`--stale-after`).
+    pages: pages::Settings,
 }
 
 impl State {
@@ -37,6 +40,7 @@ impl State {
         specs: Vec<SourceSpec>,
         snapshot: Arc<ArcSwap<Snapshot>>,
         metrics: Arc<Metrics>,
+        pages: pages::Settings,
     ) -> Self {
         let health = specs
             .iter()
@@ -58,6 +62,7 @@ impl State {
             statuses: Statuses::default(),
             snapshot,
             metrics,
+            pages,
         };
         // The sources are known from the start, so /readyz can say what it waits for.
         let mut first = (*state.snapshot.load_full()).clone();
@@ -176,7 +181,9 @@ impl State {
         for key in std::mem::take(&mut self.dirty) {
             let before = previous.documents.get(&key);
             let resolved = self.layers.resolve(&key);
-            let after = resolved.as_ref().map(|r| document(before, r, stamp));
+            let after = resolved
+                .as_ref()
+                .map(|r| document(&key, before, r, stamp, self.pages));
             clashes_changed |= self.note_clash(&key, resolved.as_ref());
             let served_changed = !same_arc(
                 &before.and_then(|d| d.served.clone()),
@@ -204,13 +211,19 @@ impl State {
             };
         }
         let all = if content_changed {
-            // Issue 11's per-snapshot renderings (overview page, summary badge) are built
-            // here too, next to /statuses.json, once per publication that changed content.
             self.statuses.assemble(&documents, &previous.all, stamp)
         } else {
             Arc::clone(&previous.all)
         };
         high_water = high_water.max(all.modified);
+        // The overview shows errors too (a rejected version, a never-valid key), so it follows
+        // any change of a document's state, not only of the bytes served.
+        let overview = if anything_changed {
+            pages::overview_body(&documents, &all, stamp, self.pages)
+        } else {
+            Arc::clone(&previous.overview)
+        };
+        high_water = high_water.max(overview.modified);
         let sources = self.source_statuses();
         let rejected = std::mem::take(&mut self.rejected);
         if !anything_changed && !clashes_changed && sources == previous.sources {
@@ -226,6 +239,7 @@ impl State {
         let next = Snapshot {
             documents,
             all,
+            overview,
             high_water,
             sources,
             shadowed,
@@ -271,7 +285,13 @@ impl State {
 
 /// The snapshot's entry for a key: the previous one's body when the served bytes are the
 /// same (same validators, nothing re-served as a change), a new body otherwise.
-fn document(before: Option<&Document>, resolved: &Resolved, stamp: SystemTime) -> Document {
+fn document(
+    key: &str,
+    before: Option<&Document>,
+    resolved: &Resolved,
+    stamp: SystemTime,
+    pages: pages::Settings,
+) -> Document {
     let previous = before.and_then(|d| d.served.as_ref());
     let served = resolved.served.as_ref().map(|entry| match previous {
         Some(served)
@@ -280,7 +300,7 @@ fn document(before: Option<&Document>, resolved: &Resolved, stamp: SystemTime) -
         {
             Arc::clone(served)
         }
-        _ => Arc::new(Served::new(Arc::clone(entry), stamp)),
+        _ => Arc::new(Served::new(key, Arc::clone(entry), stamp, pages)),
     });
     Document {
         served,

@@ -56,9 +56,9 @@ impl Harness {
                 watched: true,
             },
         ];
-        let snapshot = Arc::new(ArcSwap::from_pointee(Snapshot::empty()));
+        let snapshot = Arc::new(ArcSwap::from_pointee(Snapshot::empty(Default::default())));
         let metrics = Arc::new(Metrics::new(snapshot.clone(), None));
-        let state = State::new(specs, snapshot.clone(), metrics.clone());
+        let state = State::new(specs, snapshot.clone(), metrics.clone(), Default::default());
         Self {
             state,
             snapshot,
