@@ -10,5 +10,6 @@ mod connections;
 mod documents;
 mod live;
 mod metrics;
+mod pages;
 mod reload;
 mod shutdown;
