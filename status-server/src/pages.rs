@@ -31,6 +31,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use status_core::StatusDocument;
 
 use crate::representation::{Body, Content};
+use palette::Tone;
 
 pub(crate) use assets::{BADGE_CSP, DOCUMENT_CSP, ERROR_PAGE_CSP, OVERVIEW_CSP};
 pub(crate) use badge::{INVALID_SVG, NOT_FOUND_SVG, label_of};
@@ -122,7 +123,7 @@ struct Live<'a> {
 
 /// The page around `content`: the inline style, and (when `live`) the inline script, and a
 /// refresh every 30 s for browsers without JavaScript.
-fn layout(title: &str, live: Option<Live<'_>>, content: Markup) -> String {
+fn layout(title: &str, tone: Tone, live: Option<Live<'_>>, content: Markup) -> String {
     let script = live.is_some();
     let live = live.unwrap_or_default();
     html! {
@@ -132,6 +133,9 @@ fn layout(title: &str, live: Option<Live<'_>>, content: Markup) -> String {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
+                // The tab shows the status at a glance (and the browser does not ask for a
+                // /favicon.ico that is not there).
+                link rel="icon" href=(icon(tone));
                 style { (PreEscaped(assets::STYLE.as_str())) }
                 @if script {
                     noscript { meta http-equiv="refresh" content="30"; }
@@ -149,10 +153,19 @@ fn layout(title: &str, live: Option<Live<'_>>, content: Markup) -> String {
     .into_string()
 }
 
+/// A dot of `tone`'s colour, as an SVG `data:` URL (the pages' CSP allows `img-src data:`).
+fn icon(tone: Tone) -> String {
+    format!(
+        "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23{}'/%3E%3C/svg%3E",
+        tone.background().trim_start_matches('#')
+    )
+}
+
 /// The page for a document name that is not served.
 pub(crate) static NOT_FOUND_PAGE: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
     layout(
         "Not found",
+        Tone::Neutral,
         None,
         html! {
             main {
@@ -169,6 +182,7 @@ pub(crate) static NOT_FOUND_PAGE: std::sync::LazyLock<Vec<u8>> = std::sync::Lazy
 pub(crate) fn invalid_page(name: &str, message: &str) -> Vec<u8> {
     layout(
         "Invalid document",
+        Tone::Bad,
         None,
         html! {
             main {

@@ -19,6 +19,7 @@ use super::palette::Tone;
 const BASE_STYLE: &str = r#":root{color-scheme:light dark;--bg:#ffffff;--fg:#1f2328;--muted:#57606a;--card:#f6f8fa;--line:#d0d7de;--link:#0550ae;--code:#eaeef2}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9ea7b3;--card:#161b22;--line:#3d444d;--link:#4493f8;--code:#1f2630}}
 *{box-sizing:border-box}
+[hidden]{display:none !important}
 body{margin:0;background:var(--bg);color:var(--fg);font-family:"DejaVu Sans",system-ui,sans-serif;font-size:clamp(15px,0.55vw + 11px,24px);line-height:1.5}
 header,main,footer{max-width:120rem;margin:0 auto;padding:0 1rem}
 footer{padding-bottom:1rem}
@@ -150,10 +151,11 @@ fn header(value: &str) -> HeaderValue {
     HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
 }
 
-/// The overview: its style and script, and `connect-src 'self'` for the poll.
+/// The overview: its style and script, `connect-src 'self'` for the poll, and `img-src data:`
+/// for its icon (a coloured dot).
 pub(crate) static OVERVIEW_CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
     header(&format!(
-        "default-src 'none'; style-src {}; script-src {}; connect-src 'self'; {PAGE_RESTRICTIONS}",
+        "default-src 'none'; style-src {}; script-src {}; connect-src 'self'; img-src data:; {PAGE_RESTRICTIONS}",
         hash_source(&STYLE),
         hash_source(SCRIPT)
     ))
@@ -162,16 +164,16 @@ pub(crate) static OVERVIEW_CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
 /// A document's page: the overview's, and `img-src 'self'` for its badge preview.
 pub(crate) static DOCUMENT_CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
     header(&format!(
-        "default-src 'none'; style-src {}; script-src {}; connect-src 'self'; img-src 'self'; {PAGE_RESTRICTIONS}",
+        "default-src 'none'; style-src {}; script-src {}; connect-src 'self'; img-src 'self' data:; {PAGE_RESTRICTIONS}",
         hash_source(&STYLE),
         hash_source(SCRIPT)
     ))
 });
 
-/// The error pages (404, 503): the style only; no script runs there.
+/// The error pages (404, 503): the style and the icon; no script runs there.
 pub(crate) static ERROR_PAGE_CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
     header(&format!(
-        "default-src 'none'; style-src {}; {PAGE_RESTRICTIONS}",
+        "default-src 'none'; style-src {}; img-src data:; {PAGE_RESTRICTIONS}",
         hash_source(&STYLE)
     ))
 });
@@ -194,8 +196,13 @@ mod tests {
         let csp = OVERVIEW_CSP.to_str().unwrap();
         assert!(csp.starts_with("default-src 'none'; "), "{csp}");
         assert!(!csp.contains("unsafe"), "{csp}");
-        assert!(!OVERVIEW_CSP.to_str().unwrap().contains("img-src"));
-        assert!(DOCUMENT_CSP.to_str().unwrap().contains("img-src 'self'"));
+        assert!(OVERVIEW_CSP.to_str().unwrap().contains("img-src data:;"));
+        assert!(
+            DOCUMENT_CSP
+                .to_str()
+                .unwrap()
+                .contains("img-src 'self' data:;")
+        );
         assert!(!ERROR_PAGE_CSP.to_str().unwrap().contains("script-src"));
     }
 

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use maud::html;
 use status_core::StatusDocument;
 
-use super::palette::{health_tone, sync_tone};
+use super::palette::{document_tone, health_tone, sync_tone};
 use super::text::{age, exact, machine, utc};
 use super::{Live, Settings, layout};
 use crate::representation::Content;
@@ -127,6 +127,7 @@ pub(crate) fn render(
     };
     layout(
         title,
+        document_tone(sync, doc.health_status()),
         Some(Live {
             poll: Some((&format!("{name}.json"), etag)),
             root: "../",

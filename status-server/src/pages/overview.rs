@@ -103,6 +103,23 @@ struct Counts {
     invalid: usize,
 }
 
+impl Counts {
+    /// The colour of the whole: the worst state any document is in.
+    fn worst(&self) -> Tone {
+        if self.error + self.invalid > 0 {
+            Tone::Bad
+        } else if self.out_of_sync > 0 {
+            Tone::Drifted
+        } else if self.unknown + self.stale > 0 {
+            Tone::Unknown
+        } else if self.synced > 0 {
+            Tone::Good
+        } else {
+            Tone::Neutral
+        }
+    }
+}
+
 /// The overview of `documents` at `stamp`: the page `/` serves. `statuses_etag` is the tag of
 /// the `/statuses.json` of the same snapshot, which the page's script polls.
 pub(crate) fn overview(
@@ -181,6 +198,7 @@ pub(crate) fn overview(
     };
     layout(
         "GitOps status",
+        counts.worst(),
         Some(Live {
             poll: Some(("statuses.json", statuses_etag)),
             root: "./",

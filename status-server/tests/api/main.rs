@@ -5,6 +5,7 @@
 mod helpers;
 mod kubelet;
 
+mod browser;
 mod cli;
 mod connections;
 mod documents;
