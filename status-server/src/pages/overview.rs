@@ -33,6 +33,10 @@ pub(crate) struct Card {
     bottom: String,
     /// When it was checked.
     last_check: DateTime<Utc>,
+    /// `last_check` for `<time datetime>` and for people (formatting dates is most of what a
+    /// card would cost a snapshot).
+    datetime: String,
+    exact: String,
 }
 
 impl Card {
@@ -84,10 +88,13 @@ impl Card {
             }
         }
         .into_string();
+        let last_check = utc(&doc.last_check());
         Self {
             top,
             bottom,
-            last_check: utc(&doc.last_check()),
+            datetime: machine(&last_check),
+            exact: exact(&last_check),
+            last_check,
         }
     }
 }
@@ -222,7 +229,7 @@ fn served_card(
             (PreEscaped(&card.top))
             p {
                 "Checked "
-                time datetime=(machine(&card.last_check)) title=(exact(&card.last_check)) data-age { (age(seconds)) }
+                time datetime=(card.datetime) title=(card.exact) data-age { (age(seconds)) }
                 @if stale_tracked {
                     " " span.chip.stale-chip hidden[!stale] { "stale" }
                 }

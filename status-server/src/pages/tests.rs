@@ -211,3 +211,41 @@ fn the_document_page_has_snippets_without_a_host() {
         .replace('"', "&quot;");
     assert!(html.contains(&format!("data-etag=\"{etag}\"")), "{html}");
 }
+
+#[test]
+#[ignore = "a measurement, not a check: cargo test -p status-server --lib overview_cost -- --ignored --nocapture"]
+fn overview_cost_at_fleet_scale() {
+    let settings = Settings {
+        stale_after: Some(Duration::from_secs(3600)),
+    };
+    let documents: BTreeMap<String, Document> = (0..2000)
+        .map(|i| {
+            let key = format!("app-{i:04}.json");
+            let json = PLAIN.replace(
+                "platform",
+                &format!("https://git.example.com/team-{}/app-{i}.git", i % 40),
+            );
+            let served = served(&key, &json, settings);
+            (
+                key,
+                Document {
+                    served: Some(served),
+                    error: None,
+                },
+            )
+        })
+        .collect();
+    let all = Body::new(Arc::new(crate::statuses::empty_array()), t0());
+    let etag = all.content.etag.to_str().unwrap();
+    let started = std::time::Instant::now();
+    let html = overview::overview(&documents, etag, t0(), settings);
+    let render = started.elapsed();
+    let started = std::time::Instant::now();
+    let content = Content::new(Bytes::from(html.clone()));
+    let gzip = started.elapsed();
+    eprintln!(
+        "2000 cards: {} bytes, gzip {} bytes; render {render:?}, gzip {gzip:?}",
+        html.len(),
+        content.gzip.as_ref().map_or(0, |g| g.len())
+    );
+}

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwap;
 use status_kube::watch::Object;
@@ -33,7 +33,16 @@ pub(super) struct State {
     metrics: Arc<Metrics>,
     /// What the pages for people need (`--stale-after`).
     pages: pages::Settings,
+    /// When the overview was last rendered, and whether what it shows has changed since.
+    overview_rendered: Option<Instant>,
+    overview_behind: bool,
 }
+
+/// The least time between two renderings of the overview. Under churn (Argo CD rewrites
+/// `reconciledAt` on every reconcile) snapshots follow each other every 50 ms, and the
+/// overview of thousands of documents costs milliseconds to render and compress; a page that
+/// polls every 5 s loses nothing to a second's delay.
+pub(super) const OVERVIEW_INTERVAL: Duration = Duration::from_secs(1);
 
 impl State {
     pub(super) fn new(
@@ -63,6 +72,8 @@ impl State {
             snapshot,
             metrics,
             pages,
+            overview_rendered: None,
+            overview_behind: false,
         };
         // The sources are known from the start, so /readyz can say what it waits for.
         let mut first = (*state.snapshot.load_full()).clone();
@@ -218,9 +229,12 @@ impl State {
         high_water = high_water.max(all.modified);
         // The overview shows errors too (a rejected version, a never-valid key), so it follows
         // any change of a document's state, not only of the bytes served.
-        let overview = if anything_changed {
+        let overview = if anything_changed && self.overview_may_render() {
+            self.overview_rendered = Some(Instant::now());
+            self.overview_behind = false;
             pages::overview_body(&documents, &all, stamp, self.pages)
         } else {
+            self.overview_behind |= anything_changed;
             Arc::clone(&previous.overview)
         };
         high_water = high_water.max(overview.modified);
@@ -249,6 +263,32 @@ impl State {
         if anything_changed {
             self.metrics.reloaded();
         }
+    }
+
+    fn overview_may_render(&self) -> bool {
+        self.overview_rendered
+            .is_none_or(|at| at.elapsed() >= OVERVIEW_INTERVAL)
+    }
+
+    /// When the overview, behind the documents, is to be rendered again (`None`: it is not
+    /// behind).
+    pub(super) fn overview_due(&self) -> Option<Instant> {
+        self.overview_behind.then(|| {
+            self.overview_rendered
+                .map_or_else(Instant::now, |at| at + OVERVIEW_INTERVAL)
+        })
+    }
+
+    /// Renders the overview of the current snapshot and stores a snapshot with it.
+    pub(super) fn render_overview(&mut self) {
+        let previous = self.snapshot.load_full();
+        let stamp = previous.next_stamp();
+        let mut next = (*previous).clone();
+        next.overview = pages::overview_body(&next.documents, &next.all, stamp, self.pages);
+        next.high_water = next.high_water.max(next.overview.modified);
+        self.snapshot.store(Arc::new(next));
+        self.overview_rendered = Some(Instant::now());
+        self.overview_behind = false;
     }
 
     /// Logs and counts each new bad version, saying whether a last good one is served.

@@ -126,6 +126,30 @@ fn a_relist_of_the_same_bytes_changes_nothing_served() {
 }
 
 #[test]
+fn the_overview_follows_changes_at_most_once_a_second() {
+    let overview = |s: &Snapshot| String::from_utf8(s.overview.content.bytes.to_vec()).unwrap();
+    let mut h = Harness::new();
+    let first = h.files(&[("status.json", &doc("first"))]);
+    assert!(overview(&first).contains(">first</dd>"));
+    assert_eq!(h.state.overview_due(), None);
+    // A change within the second: the documents follow at once, the overview later.
+    let second = h.files(&[("status.json", &doc("second"))]);
+    assert_eq!(served(&second, "status.json"), Some(doc("second")));
+    assert!(Arc::ptr_eq(&first.overview, &second.overview));
+    let due = h.state.overview_due().expect("the overview is behind");
+    assert!(due > std::time::Instant::now());
+    // ...when the publisher's timer says it is due.
+    h.state.render_overview();
+    let third = h.snapshot.load_full();
+    assert!(overview(&third).contains(">second</dd>"));
+    assert!(Arc::ptr_eq(&second.documents, &third.documents));
+    assert_eq!(h.state.overview_due(), None);
+    // A relist of the same bytes changes nothing, so it does not make the overview late.
+    h.files(&[("status.json", &doc("second"))]);
+    assert_eq!(h.state.overview_due(), None);
+}
+
+#[test]
 fn configmaps_override_files_and_a_deleted_one_hands_back_with_a_later_date() {
     let mut h = Harness::new();
     let files = h.files(&[("status.json", &doc("file"))]);
