@@ -126,7 +126,7 @@ async fn the_pages_in_chromium() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/pages.mjs");
     let updated = document(
         r#""repo": "web", "sync_status": "SYNCED", "health_status": "Healthy", "drift_count": 0, "files": []"#,
-        0 * MIN,
+        Duration::ZERO,
     );
 
     // The badge as the page will load it (the script changes web.json at its end).
