@@ -184,8 +184,10 @@ pub(crate) fn overview(
                 @if counts.invalid > 0 { li { strong { (counts.invalid) } " invalid" } }
                 li.muted { (total) " " (if total == 1 { "document" } else { "documents" }) }
             }
-            p.muted id="freshness" {
-                "Ages as of " time datetime=(machine(&now)) { (exact(&now)) } ", when the documents last changed."
+            @if !cards.is_empty() {
+                p.muted id="freshness" {
+                    "Ages as of " time datetime=(machine(&now)) { (exact(&now)) } ", when the documents last changed."
+                }
             }
         }
         main {
