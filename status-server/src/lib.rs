@@ -28,6 +28,7 @@ mod http;
 mod layer;
 mod merge;
 mod metrics;
+mod pages;
 mod publisher;
 mod representation;
 mod snapshot;
@@ -174,9 +175,12 @@ impl Application {
             });
         }
 
-        let snapshot = Arc::new(ArcSwap::from_pointee(Snapshot::empty()));
+        let pages = pages::Settings {
+            stale_after: config.stale_after,
+        };
+        let snapshot = Arc::new(ArcSwap::from_pointee(Snapshot::empty(pages)));
         let metrics = Arc::new(Metrics::new(snapshot.clone(), config.stale_after));
-        let publisher = Publisher::start(specs, snapshot.clone(), metrics.clone())
+        let publisher = Publisher::start(specs, snapshot.clone(), metrics.clone(), pages)
             .context("cannot start the publisher thread")?;
         let files = match files_id {
             Some(id) => Some(

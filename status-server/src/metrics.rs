@@ -72,10 +72,16 @@ struct VersionLabel {
 type HistogramFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
 
 /// Every route label the server uses (`other` is any unknown path).
-const ROUTES: [&str; 7] = [
+const ROUTES: [&str; 13] = [
+    "/",
     "/status.json",
     "/status/{name}.json",
+    "/status/{name}.html",
     "/statuses.json",
+    "/badge.svg",
+    "/badge/{name}.svg",
+    "/badge.json",
+    "/badge/{name}.json",
     "/healthz",
     "/readyz",
     "/metrics",

@@ -11,6 +11,8 @@
 //!   `/statuses.json` is assembled from cached parts (`statuses.rs`).
 //! - Nothing is published as a change unless bytes changed: a relist of the same documents
 //!   leaves the documents, `/statuses.json`, the logs and the reload counter as they were.
+//! - The overview page (`pages/`) is rendered with the snapshot that changed something, but
+//!   at most once a second: under churn it follows a second behind, by a timer here.
 
 mod state;
 
@@ -22,6 +24,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 
 use crate::metrics::Metrics;
+use crate::pages;
 use crate::snapshot::Snapshot;
 use crate::source::{SourceSpec, Update};
 use state::State;
@@ -44,14 +47,15 @@ pub(crate) struct Publisher {
 
 impl Publisher {
     /// Starts publishing into `snapshot` for these sources (in precedence order within each
-    /// kind, as the flags list them).
+    /// kind, as the flags list them); `pages` is what the pages for people are rendered with.
     pub(crate) fn start(
         specs: Vec<SourceSpec>,
         snapshot: Arc<ArcSwap<Snapshot>>,
         metrics: Arc<Metrics>,
+        pages: pages::Settings,
     ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel();
-        let mut state = State::new(specs, snapshot, metrics);
+        let mut state = State::new(specs, snapshot, metrics, pages);
         let thread = std::thread::Builder::new()
             .name("publisher".into())
             .spawn(move || run(&mut state, &rx))?;
@@ -84,11 +88,25 @@ impl Drop for Publisher {
     }
 }
 
-/// The loop: take a burst of updates, publish once, repeat.
+/// The loop: take a burst of updates, publish once, repeat; render the overview when it is
+/// due (it follows the documents at most every `state::OVERVIEW_INTERVAL`).
 fn run(state: &mut State, rx: &Receiver<Update>) {
     let mut last_publish: Option<Instant> = None;
     loop {
-        let Ok(first) = rx.recv() else { return };
+        let first = match state.overview_due() {
+            Some(due) => match rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
+                Ok(update) => update,
+                Err(RecvTimeoutError::Timeout) => {
+                    state.render_overview();
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            },
+            None => match rx.recv() {
+                Ok(update) => update,
+                Err(_) => return,
+            },
+        };
         let mut flushes = Vec::new();
         if !state.take(first, &mut flushes) {
             return;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::layer::{Entry, LoadError};
+use crate::pages::{self, DocumentPages};
 use crate::representation::{Body, truncate_to_seconds};
 
 /// The key of the primary document, served at `/status.json`; `/readyz` waits for it.
@@ -19,23 +20,39 @@ pub(crate) const PRIMARY_KEY: &str = "status.json";
 /// A document version as served: the valid version and its body.
 ///
 /// Built once per change of a document's bytes and then shared by every snapshot that serves
-/// those bytes. Issue 11's per-document renderings (the HTML page, the SVG and shields.io
-/// badges) belong here, next to `body`, computed in `Served::new`, once per change.
+/// those bytes, with the document's renderings for people (its page, its badges, its card on
+/// the overview: `pages`).
 #[derive(Debug)]
 pub(crate) struct Served {
     /// The valid version (its parsed document feeds the metrics).
     pub(crate) entry: Arc<Entry>,
     /// Its body, dated when this process first served these bytes under this key.
     pub(crate) body: Arc<Body>,
+    /// Its page, badges and overview card, rendered here once.
+    pub(crate) pages: DocumentPages,
 }
 
 impl Served {
-    /// `entry` served for the first time (under this key) by a snapshot stamped `stamp`.
-    pub(crate) fn new(entry: Arc<Entry>, stamp: SystemTime) -> Self {
+    /// `entry` served for the first time under `key` by a snapshot stamped `stamp`.
+    pub(crate) fn new(
+        key: &str,
+        entry: Arc<Entry>,
+        stamp: SystemTime,
+        settings: pages::Settings,
+    ) -> Self {
         let body = Body::new(entry.content.clone(), entry.modified.max(stamp));
+        let pages = DocumentPages::new(
+            key,
+            &entry.document,
+            &entry.content,
+            stamp,
+            body.modified,
+            settings,
+        );
         Self {
             entry,
             body: Arc::new(body),
+            pages,
         }
     }
 }
@@ -85,10 +102,11 @@ pub(crate) struct Shadowed {
 pub(crate) struct Snapshot {
     /// The keys, sorted by name. Shared with the next snapshot when no document changed.
     pub(crate) documents: Arc<BTreeMap<String, Document>>,
-    /// `/statuses.json`: every served document, in key order, as one JSON array. Issue 11's
-    /// per-snapshot renderings (the overview page, the summary badge) belong next to it,
-    /// computed once per snapshot where the publisher assembles it.
+    /// `/statuses.json`: every served document, in key order, as one JSON array.
     pub(crate) all: Arc<Body>,
+    /// `/`: the overview page, rendered by the publisher next to `all`, once per snapshot
+    /// that changed a document (or an error).
+    pub(crate) overview: Arc<Body>,
     /// The latest `modified` of any body this process has served. A body first served by a
     /// later snapshot gets a `modified` strictly after it, so a changed body always has a
     /// newer Last-Modified than any the client can hold (file modification times cannot
@@ -104,13 +122,16 @@ pub(crate) struct Snapshot {
 
 impl Snapshot {
     /// A snapshot with no documents and no sources.
-    pub(crate) fn empty() -> Self {
+    pub(crate) fn empty(settings: pages::Settings) -> Self {
+        let all = Arc::new(Body::new(
+            Arc::new(crate::statuses::empty_array()),
+            SystemTime::UNIX_EPOCH,
+        ));
+        let documents = Arc::default();
         Self {
-            documents: Arc::default(),
-            all: Arc::new(Body::new(
-                Arc::new(crate::statuses::empty_array()),
-                SystemTime::UNIX_EPOCH,
-            )),
+            overview: pages::overview_body(&documents, &all, SystemTime::UNIX_EPOCH, settings),
+            documents,
+            all,
             high_water: SystemTime::UNIX_EPOCH,
             sources: Arc::new([]),
             shadowed: Arc::new([]),

@@ -1,9 +1,10 @@
 //! `cargo xtask ci`: every check CI makes, in the order that fails fastest.
 //!
-//! fmt, clippy, codegen freshness, the tests (with the tools installed first: the chart tests
-//! and the push action's harness test run among them), the linters (`lint`), the release
-//! checks (`release-check`), then the one release build: `dist` for the host, whose archives
-//! the image smoke test builds the image from.
+//! fmt, clippy, the tools (Chromium and the badge font included: the width table is checked
+//! against the font), codegen freshness, the tests (the chart tests, the push action's harness
+//! and status-server's browser test run among them), the linters (`lint`), the release checks
+//! (`release-check`), then the one release build: `dist` for the host, whose archives the
+//! image smoke test builds the image from.
 
 use anyhow::Result;
 
@@ -28,8 +29,9 @@ pub(crate) fn run(_args: &[String]) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    codegen::run(codegen::Mode::Check)?;
+    // The tools first: the badge width table is checked against the font they install.
     let bin = tools::install()?;
+    codegen::run(codegen::Mode::Check)?;
     run_cmd(
         cargo_ci()
             .args(["test", "--workspace", "--all-targets"])

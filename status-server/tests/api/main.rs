@@ -5,10 +5,12 @@
 mod helpers;
 mod kubelet;
 
+mod browser;
 mod cli;
 mod connections;
 mod documents;
 mod live;
 mod metrics;
+mod pages;
 mod reload;
 mod shutdown;
