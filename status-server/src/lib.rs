@@ -47,13 +47,12 @@ pub use clap::Parser;
 pub use config::{Config, LogFormat};
 
 use crate::http::AppState;
-use crate::merge::Rank;
 use crate::metrics::Metrics;
 use crate::publisher::Publisher;
 use crate::snapshot::Snapshot;
 use crate::source::files::FileSource;
 use crate::source::kube::{KubeSource, WatchSpec};
-use crate::source::{SourceId, SourceSpec};
+use crate::source::{Rank, SourceId, SourceSpec};
 use crate::store::{DocumentStore, Source};
 
 /// The environment variable that overrides the in-cluster service account directory: tests

@@ -20,18 +20,7 @@ use std::sync::Arc;
 
 use crate::layer::{Entry, LoadError, Slots};
 use crate::snapshot::Shadowed;
-use crate::source::SourceId;
-
-/// The kinds of source, lowest precedence first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum Rank {
-    /// Documents derived from other objects (Argo CD Applications, issue 10).
-    Derived,
-    /// `--file` and `--dir`.
-    Files,
-    /// Watched ConfigMaps.
-    ConfigMaps,
-}
+use crate::source::{Rank, SourceId};
 
 /// One layer, ordered by precedence: by kind, then by object name (ConfigMap name order), then
 /// by source (two watches may see the same ConfigMap: the same content, so either will do).

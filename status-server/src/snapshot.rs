@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::layer::{Entry, LoadError};
-use crate::representation::{Body, truncate_to_seconds};
+use crate::representation::{Body, empty_array, truncate_to_seconds};
 
 /// The key of the primary document, served at `/status.json`; `/readyz` waits for it.
 pub(crate) const PRIMARY_KEY: &str = "status.json";
@@ -108,7 +108,7 @@ impl Snapshot {
         Self {
             documents: Arc::default(),
             all: Arc::new(Body::new(
-                Arc::new(crate::statuses::empty_array()),
+                Arc::new(empty_array()),
                 SystemTime::UNIX_EPOCH,
             )),
             high_water: SystemTime::UNIX_EPOCH,

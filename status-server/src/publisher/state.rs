@@ -11,10 +11,10 @@ use arc_swap::ArcSwap;
 use status_kube::watch::Object;
 
 use crate::layer::{LoadError, apply_documents, same_arc};
-use crate::merge::{LayerId, Layers, Rank, Resolved};
+use crate::merge::{LayerId, Layers, Resolved};
 use crate::metrics::Metrics;
 use crate::snapshot::{Document, Served, Shadowed, Snapshot, SourceStatus};
-use crate::source::{Health, SourceId, SourceSpec, Update};
+use crate::source::{Health, Rank, SourceId, SourceSpec, Update};
 use crate::statuses::Statuses;
 
 pub(super) struct State {

@@ -9,10 +9,9 @@ use arc_swap::ArcSwap;
 use status_kube::watch::Object;
 
 use super::state::State;
-use crate::merge::Rank;
 use crate::metrics::Metrics;
 use crate::snapshot::Snapshot;
-use crate::source::{Health, SourceId, SourceSpec, Update};
+use crate::source::{Health, Rank, SourceId, SourceSpec, Update};
 
 const FILES: SourceId = SourceId(0);
 const WATCH: SourceId = SourceId(1);

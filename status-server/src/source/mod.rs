@@ -18,7 +18,18 @@ use std::time::SystemTime;
 use status_kube::watch::Object;
 
 use crate::layer::{LoadError, Slots};
-use crate::merge::Rank;
+
+/// The kinds of source, lowest precedence first: the merge (`merge.rs`) orders its layers by
+/// this, so it is declared here, with the sources, and the merge imports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Rank {
+    /// Documents derived from other objects (Argo CD Applications).
+    Derived,
+    /// `--file` and `--dir`.
+    Files,
+    /// Watched ConfigMaps.
+    ConfigMaps,
+}
 
 /// A source, by its place in the publisher's list (the order of the flags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
