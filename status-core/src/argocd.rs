@@ -168,6 +168,27 @@ impl Application {
         self.metadata_field(|m| &m.resource_version)
     }
 
+    /// `metadata.creationTimestamp`, when it is an RFC 3339 timestamp: when the API server
+    /// created the Application. Unlike a clock, it is the same on every read of every
+    /// version, everywhere: a watch that must give an Application without a time of its own
+    /// (no `reconciledAt`, no finished operation) a `last_check` can pass it as `now` to
+    /// [`to_document`](Self::to_document) and get the same bytes on every relist and replica.
+    ///
+    /// ```
+    /// use status_core::argocd::Application;
+    ///
+    /// let app = Application::from_slice(br#"{"metadata": {"name": "guestbook",
+    ///     "creationTimestamp": "2026-04-21T12:00:00Z"}}"#)?;
+    /// assert_eq!(app.creation_timestamp(), Some("2026-04-21T12:00:00Z".parse().unwrap()));
+    /// # Ok::<(), status_core::Error>(())
+    /// ```
+    pub fn creation_timestamp(&self) -> Option<DateTime<Utc>> {
+        let text = self.metadata_field(|m| &m.creation_timestamp)?;
+        DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
     fn metadata_field(&self, field: impl Fn(&object::Metadata) -> &Slot<String>) -> Option<&str> {
         self.root
             .metadata

@@ -38,11 +38,13 @@ objects! {
         status: Slot<Status>,
     }
 
-    /// `metadata`: who the Application is, and (for a watch) which version of it this is.
+    /// `metadata`: who the Application is, and (for a watch) which version of it this is and
+    /// when it was created.
     struct Metadata {
         name: Text,
         namespace: Text,
         resource_version: Text,
+        creation_timestamp: Text,
     }
 
     /// `spec`: where the Application comes from and goes to.
