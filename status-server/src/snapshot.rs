@@ -107,10 +107,7 @@ impl Snapshot {
     pub(crate) fn empty() -> Self {
         Self {
             documents: Arc::default(),
-            all: Arc::new(Body::new(
-                Arc::new(empty_array()),
-                SystemTime::UNIX_EPOCH,
-            )),
+            all: Arc::new(Body::new(Arc::new(empty_array()), SystemTime::UNIX_EPOCH)),
             high_water: SystemTime::UNIX_EPOCH,
             sources: Arc::new([]),
             shadowed: Arc::new([]),

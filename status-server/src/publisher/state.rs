@@ -302,6 +302,11 @@ fn log_change(
         (None, Some(s)) => {
             tracing::info!(document = %key, source = %from, bytes = s.body.content.bytes.len(), "serving document")
         }
+        // A derived document changes whenever Argo CD reconciles its Application (every few
+        // minutes, each of a fleet): that is routine, not news.
+        (Some(_), Some(s)) if resolved.is_some_and(|r| r.rank == Rank::Derived) => {
+            tracing::debug!(document = %key, source = %from, bytes = s.body.content.bytes.len(), "document updated")
+        }
         (Some(_), Some(s)) => {
             tracing::info!(document = %key, source = %from, bytes = s.body.content.bytes.len(), "document updated")
         }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
-use status_kube::watch::Object;
+use status_kube::watch::{Document, Object};
 
 use super::state::State;
 use crate::metrics::Metrics;
@@ -28,7 +28,7 @@ fn object(name: &str, pairs: &[(&str, &str)]) -> Object {
         resource_version: "1".to_owned(),
         documents: pairs
             .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.as_bytes().to_vec()))
+            .map(|(k, v)| ((*k).to_owned(), Document::Bytes(v.as_bytes().to_vec())))
             .collect(),
     }
 }

@@ -4,9 +4,10 @@
 //!
 //! - `files.rs`: `--file` and `--dir`, read by `store.rs`, one layer.
 //! - `kube.rs`: `--kube-configmap` and `--kube-selector`, one watch each through status-kube,
-//!   one layer per ConfigMap. Issue 10's Argo CD Applications will be a watch of the same
-//!   kind (status-kube's `watch::watch` with the Argo CD mapping as its `documents`), each
-//!   Application a layer of rank [`Rank::Derived`].
+//!   one layer per ConfigMap; and `--argocd-namespace`, one watch of Argo CD Applications
+//!   (status-kube's generic watch with its minimal Application type, each mapped to one
+//!   document by status-core as it arrives), one layer of rank [`Rank::Derived`] per
+//!   Application.
 
 pub(crate) mod files;
 pub(crate) mod kube;
