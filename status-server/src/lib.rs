@@ -1,6 +1,7 @@
-//! status-server: serves GitOps status documents over HTTP from directories (ConfigMap mounts)
-//! and from ConfigMaps watched through the Kubernetes API, reloads them live, never serves an
-//! invalid document, and exports Prometheus metrics.
+//! status-server: serves GitOps status documents over HTTP from directories (ConfigMap mounts),
+//! from ConfigMaps watched through the Kubernetes API, and from Argo CD Applications watched
+//! there and mapped to documents; reloads them live, never serves an invalid document, and
+//! exports Prometheus metrics.
 //!
 //! Sources (`source/`) send what changed to the publisher (`publisher.rs`), the one thread
 //! that merges them (`merge.rs`) and swaps in immutable snapshots (`snapshot.rs`); the HTTP
@@ -101,8 +102,9 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Loads the documents, starts watching them, and binds the listener.
     ///
-    /// Fails when `--file` names a file that does not exist, when a ConfigMap is to be watched
-    /// but no Kubernetes configuration can be loaded, or when the address cannot be bound.
+    /// Fails when `--file` names a file that does not exist, when ConfigMaps or Applications are
+    /// to be watched but no Kubernetes configuration can be loaded, or when the address cannot
+    /// be bound.
     /// Missing directories, invalid documents and an API server that does not answer are not
     /// errors: they are logged, reported by `/readyz` and `/metrics`, and picked up when they
     /// appear, are fixed or answer.

@@ -165,7 +165,7 @@ pub(super) fn application(i: usize, fixtures: &[Value]) -> Value {
         let (group, version, kind, namespaced, health) = KINDS[k % KINDS.len()];
         let mut resource = json!({
             "version": version, "kind": kind, "name": format!("{service}-{}", k / KINDS.len()),
-            "status": if (i + k) % 97 == 0 { "OutOfSync" } else { "Synced" },
+            "status": if (i + k).is_multiple_of(97) { "OutOfSync" } else { "Synced" },
         });
         if !group.is_empty() {
             resource["group"] = json!(group);
@@ -199,26 +199,24 @@ pub(super) fn application(i: usize, fixtures: &[Value]) -> Value {
             })
         })
         .collect();
-    let status = app["status"].as_object_mut().map(|s| {
-        s.insert("history".into(), Value::Array(history));
-        s.insert(
-            "summary".into(),
-            json!({"images": [format!("registry.example.com/{team}/{name}:1.{}.0", i % 40)]}),
+    let Some(status) = app["status"].as_object_mut() else {
+        return app;
+    };
+    status.insert("history".into(), Value::Array(history));
+    status.insert(
+        "summary".into(),
+        json!({"images": [format!("registry.example.com/{team}/{name}:1.{}.0", i % 40)]}),
+    );
+    status.insert("controllerNamespace".into(), json!(NAMESPACE));
+    if i.is_multiple_of(5) && !status.contains_key("conditions") {
+        status.insert(
+            "conditions".into(),
+            json!([{"type": "OrphanedResourceWarning",
+                    "message": "Application has 2 orphaned resources",
+                    "lastTransitionTime": timestamp(-3_600)}]),
         );
-        s.insert("controllerNamespace".into(), json!(NAMESPACE));
-        if i % 5 == 0 && !s.contains_key("conditions") {
-            s.insert(
-                "conditions".into(),
-                json!([{"type": "OrphanedResourceWarning",
-                        "message": "Application has 2 orphaned resources",
-                        "lastTransitionTime": timestamp(-3_600)}]),
-            );
-        }
-        s
-    });
-    if let Some(status) = status
-        && !status.contains_key("operationState")
-    {
+    }
+    if !status.contains_key("operationState") {
         status.insert(
             "operationState".into(),
             json!({
@@ -243,7 +241,7 @@ pub(super) fn change(app: &mut Value, n: usize) {
     }
     let status = &mut app["status"];
     status["reconciledAt"] = json!(timestamp(n as i64));
-    if n % 10 == 0 {
+    if n.is_multiple_of(10) {
         let drifted = status["resources"]
             .as_array()
             .and_then(|r| r.first())
