@@ -140,6 +140,22 @@ async fn applications_are_served_as_their_mapped_documents_and_follow_changes_an
     let health = source_health(&server, SOURCE).await;
     assert_eq!(health["healthy"], true, "{health}");
     assert_eq!(health["documents"], 2);
+    // The source's own series, as a ConfigMap watch has them (read after /readyz says it is
+    // healthy: its health may arrive just after its documents).
+    let scrape = parse(&server.get_text("/metrics").await.1);
+    let source = [("source", SOURCE)];
+    assert_eq!(gauge(&scrape, "gitops_status_source_up", &source), 1.0);
+    assert_eq!(
+        gauge(&scrape, "gitops_status_source_documents", &source),
+        2.0
+    );
+    assert!(
+        gauge(
+            &scrape,
+            "gitops_status_source_last_event_timestamp_seconds",
+            &source
+        ) > 1.7e9
+    );
 
     // Argo CD reconciles and syncs: the new status is served.
     let mut synced = application("storefront", &[]);
