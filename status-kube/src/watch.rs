@@ -1,10 +1,12 @@
-//! Watching objects as documents: a stream of what a set of objects (ConfigMaps today, Argo CD
-//! Applications next) says as named documents, built on kube's `runtime::watcher`.
+//! Watching objects as documents: a stream of what a set of objects (ConfigMaps, Argo CD
+//! Applications) says as named documents, built on kube's `runtime::watcher`.
 //!
 //! Each object is reduced to an [`Object`] (its name, `resourceVersion`, and its documents, key
-//! -> bytes) as soon as it arrives, and the full object is dropped: a caller keeps documents,
-//! never objects, and there is no reflector store. What becomes a document is the caller's
-//! `documents` function ([`configmap_documents`] for ConfigMaps: every served key).
+//! -> [`Document`]) as soon as it arrives, and the full object is dropped: a caller keeps
+//! documents, never objects, and there is no reflector store. What becomes a document is the
+//! caller's `documents` function ([`configmap_documents`] for ConfigMaps: every served key;
+//! [`crate::argocd::documents`] for Applications: the mapped status document, or why the
+//! mapping refused the Application).
 //!
 //! The stream never ends and never gives up. kube's watcher lists, then watches from the list's
 //! `resourceVersion`, re-watches from the last one it saw when the API server closes a watch,
@@ -51,8 +53,34 @@ pub struct Object {
     pub name: String,
     /// Its `resourceVersion` when these documents were read.
     pub resource_version: String,
-    /// Its documents: key -> bytes, as the caller's `documents` function made them.
-    pub documents: BTreeMap<String, Vec<u8>>,
+    /// Its documents, as the caller's `documents` function made them.
+    pub documents: Documents,
+}
+
+/// An object's documents, by key (`status.json`, `guestbook.json`).
+pub type Documents = BTreeMap<String, Document>;
+
+/// The latest version of one key of a watched object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Document {
+    /// The document's bytes, as the object holds them (a ConfigMap's key) or as they were
+    /// made from it (an Application's mapped document). Whether they are a valid status
+    /// document is for the caller to judge, as for any other bytes.
+    Bytes(Vec<u8>),
+    /// The object stands for this key, but its latest version cannot be made into a document
+    /// (an Application the mapping refuses): why, for people. The key exists and is invalid,
+    /// rather than absent: a caller keeps its last good version, or reports it as never valid.
+    Invalid(String),
+}
+
+impl Document {
+    /// The bytes, when there are some.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Document::Bytes(bytes) => Some(bytes),
+            Document::Invalid(_) => None,
+        }
+    }
 }
 
 /// What a watch reports.
@@ -118,7 +146,7 @@ impl Stream for WatchStream {
 /// The documents of a ConfigMap: every key that is a served document
 /// ([`status_core::is_document_key`]), from `data` and from `binaryData` (kubelet lays both
 /// out as files, so the directory source serves both too).
-pub fn configmap_documents(configmap: ConfigMap) -> BTreeMap<String, Vec<u8>> {
+pub fn configmap_documents(configmap: ConfigMap) -> Documents {
     let text = configmap
         .data
         .into_iter()
@@ -131,6 +159,7 @@ pub fn configmap_documents(configmap: ConfigMap) -> BTreeMap<String, Vec<u8>> {
         .map(|(key, value)| (key, value.0));
     text.chain(binary)
         .filter(|(key, _)| status_core::is_document_key(key))
+        .map(|(key, bytes)| (key, Document::Bytes(bytes)))
         .collect()
 }
 
@@ -165,7 +194,7 @@ where
         + Debug
         + Send
         + 'static,
-    F: Fn(K) -> BTreeMap<String, Vec<u8>> + Send + Sync + 'static,
+    F: Fn(K) -> Documents + Send + Sync + 'static,
 {
     let (connected, connections) = unbounded();
     let client = cluster
@@ -204,7 +233,7 @@ type Watcher<K> = BoxStream<'static, Result<watcher::Event<K>, watcher::Error>>;
 struct Adapter<K> {
     /// Starts kube's watcher from scratch (a list first).
     start: Arc<dyn Fn() -> Watcher<K> + Send + Sync>,
-    documents: Arc<dyn Fn(K) -> BTreeMap<String, Vec<u8>> + Send + Sync>,
+    documents: Arc<dyn Fn(K) -> Documents + Send + Sync>,
     /// A list of this watch's objects, for errors (the verb is set per error).
     request: Request,
 }

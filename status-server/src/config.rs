@@ -21,15 +21,25 @@ use status_kube::names;
     name = "status-server",
     version,
     about = "Serves GitOps status documents over HTTP, reloads them live from ConfigMap mounts \
-             or by watching ConfigMaps, and exports Prometheus metrics."
+             or by watching ConfigMaps, serves Argo CD Applications as documents, and exports \
+             Prometheus metrics."
 )]
 #[command(group(
     ArgGroup::new("source")
         .required(true)
         .multiple(true)
-        .args(["file", "dirs", "kube_configmaps", "kube_selector"])
+        .args(["file", "dirs", "kube_configmaps", "kube_selector", "argocd_namespace"])
 ))]
-#[command(group(ArgGroup::new("kube").multiple(true).args(["kube_configmaps", "kube_selector"])))]
+#[command(group(
+    ArgGroup::new("configmaps")
+        .multiple(true)
+        .args(["kube_configmaps", "kube_selector"])
+))]
+#[command(group(
+    ArgGroup::new("kube")
+        .multiple(true)
+        .args(["kube_configmaps", "kube_selector", "argocd_namespace"])
+))]
 pub struct Config {
     /// Serve this one file as the document `status.json` (whatever its own name is).
     #[arg(long, env = "STATUS_SERVER_FILE", value_name = "PATH")]
@@ -75,9 +85,31 @@ pub struct Config {
         env = "STATUS_SERVER_KUBE_NAMESPACE",
         value_name = "NS",
         value_parser = names::parse_namespace,
-        requires = "kube"
+        requires = "configmaps"
     )]
     pub kube_namespace: Option<String>,
+
+    /// Watch the Argo CD Applications of this namespace (such as `argocd`) and serve each as
+    /// the document `<name>.json`, mapped from what Argo CD observed. Files and ConfigMaps win
+    /// over these derived documents on a name clash.
+    #[arg(
+        long,
+        env = "STATUS_SERVER_ARGOCD_NAMESPACE",
+        value_name = "NS",
+        value_parser = names::parse_namespace
+    )]
+    pub argocd_namespace: Option<String>,
+
+    /// Watch only the Applications whose labels match this selector (such as
+    /// `team=payments`). One selector (it may contain commas, so the variable is not split).
+    #[arg(
+        long,
+        env = "STATUS_SERVER_ARGOCD_SELECTOR",
+        value_name = "SELECTOR",
+        value_parser = parse_selector,
+        requires = "argocd_namespace"
+    )]
+    pub argocd_selector: Option<String>,
 
     /// The kubeconfig file [default: $KUBECONFIG, then ~/.kube/config, then the in-cluster
     /// service account].
@@ -314,6 +346,31 @@ mod tests {
                 .is_err()
         );
         assert!(Config::try_parse_from(["status-server", "--kube-configmap", "Bad_Name"]).is_err());
+        // Applications alone are a source too, and take the client flags, but not
+        // --kube-namespace (the ConfigMaps' namespace); their selector is never split.
+        let config = Config::try_parse_from([
+            "status-server",
+            "--argocd-namespace",
+            "argocd",
+            "--argocd-selector",
+            "team in (a,b),tier=prod",
+            "--kube-context",
+            "prod",
+        ])
+        .unwrap();
+        assert_eq!(config.argocd_namespace.as_deref(), Some("argocd"));
+        assert_eq!(
+            config.argocd_selector.as_deref(),
+            Some("team in (a,b),tier=prod")
+        );
+        for bad in [
+            &["--argocd-namespace", "argocd", "--kube-namespace", "x"][..],
+            &["--file", "f", "--argocd-selector", "a=b"],
+            &["--argocd-namespace", "Not_A_Namespace"],
+        ] {
+            let argv = std::iter::once("status-server").chain(bad.iter().copied());
+            assert!(Config::try_parse_from(argv).is_err(), "{bad:?}");
+        }
         assert!(
             Config::try_parse_from(["status-server", "--file", "f", "--workers", "0"]).is_err()
         );

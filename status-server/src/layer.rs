@@ -2,8 +2,7 @@
 //! ([`Slot`]), and how a key's state moves when new bytes arrive.
 //!
 //! Every source keeps its own slots: the file source (`store.rs`, over its directories) and
-//! each watched object (a ConfigMap; an Argo CD Application next), through
-//! [`apply_documents`]. A key whose new content is invalid keeps its last good version here,
+//! each watched object (a ConfigMap; an Argo CD Application), through [`apply_documents`]. A key whose new content is invalid keeps its last good version here,
 //! in its own source; the merge (`merge.rs`) decides which source's version is served.
 
 use std::collections::BTreeMap;
@@ -12,6 +11,7 @@ use std::time::SystemTime;
 
 use actix_web::web::Bytes;
 use status_core::{Finding, Severity, StatusDocument};
+use status_kube::watch::{Document, Documents};
 
 use crate::representation::Content;
 
@@ -30,14 +30,15 @@ pub(crate) struct Entry {
 /// Why a key's latest version is not being served.
 #[derive(Debug)]
 pub(crate) struct LoadError {
-    /// Where the version came from, for people: a path, or `configmap/NS/NAME key KEY`.
+    /// Where the version came from, for people: a path, or `configmap/NS/NAME key KEY`, or
+    /// `application/NS/NAME key KEY`.
     pub(crate) origin: String,
     /// What is wrong, for people.
     pub(crate) message: String,
     /// The failing findings, when the bytes were read but did not validate.
     pub(crate) findings: Vec<Finding>,
-    /// A hash of the rejected bytes, so that unchanged bad bytes are reported once, not on
-    /// every scan or event.
+    /// A hash of the rejected bytes (or of the refusal, for a version that never had bytes),
+    /// so that an unchanged bad version is reported once, not on every scan or event.
     pub(crate) content: Option<u64>,
 }
 
@@ -106,51 +107,82 @@ pub(crate) struct Applied {
 /// Keys not in `documents` are gone.
 ///
 /// Same bytes keep the same slot (so nothing downstream sees a change); bytes equal to the
-/// last good version after a rejected one bring that version back, validators and all.
+/// last good version after a rejected one bring that version back, validators and all. A key
+/// the object stands for but could not make a document of ([`Document::Invalid`]: an
+/// Application the mapping refuses) is a rejected version like invalid bytes: its last good
+/// version stays, or it is never valid (503 with the reason).
 pub(crate) fn apply_documents(
     old: &Slots,
-    documents: BTreeMap<String, Vec<u8>>,
+    documents: Documents,
     origin: &dyn Fn(&str) -> String,
 ) -> Applied {
     let mut applied = Applied::default();
-    for (key, bytes) in documents {
+    for (key, document) in documents {
         let previous = old.get(&key);
         let last_good = previous.and_then(|s| s.served.clone());
-        let slot = match previous {
-            Some(slot) if unchanged(slot, &bytes) => slot.clone(),
-            _ if last_good.as_ref().is_some_and(|e| e.content.bytes == bytes) => Slot {
-                served: last_good,
-                error: None,
-            },
-            _ => match check(|| origin(&key), bytes, SystemTime::UNIX_EPOCH) {
-                Ok(entry) => Slot {
-                    served: Some(entry),
+        let slot = match (previous, document) {
+            (Some(slot), document) if unchanged(slot, &document) => slot.clone(),
+            (_, Document::Bytes(bytes))
+                if last_good.as_ref().is_some_and(|e| e.content.bytes == bytes) =>
+            {
+                Slot {
+                    served: last_good,
                     error: None,
-                },
-                Err(error) => {
-                    applied.rejected.push((key.clone(), error.clone()));
-                    Slot {
-                        served: last_good,
-                        error: Some(error),
+                }
+            }
+            (_, document) => {
+                let checked = match document {
+                    Document::Bytes(bytes) => check(|| origin(&key), bytes, SystemTime::UNIX_EPOCH),
+                    Document::Invalid(message) => Err(refused(origin(&key), message)),
+                };
+                match checked {
+                    Ok(entry) => Slot {
+                        served: Some(entry),
+                        error: None,
+                    },
+                    Err(error) => {
+                        applied.rejected.push((key.clone(), error.clone()));
+                        Slot {
+                            served: last_good,
+                            error: Some(error),
+                        }
                     }
                 }
-            },
+            }
         };
         applied.slots.insert(key, slot);
     }
     applied
 }
 
-/// Whether `bytes` are what the slot already stands for: its served version (with no error
+/// A version that never had bytes to validate: its source said why there is no document.
+fn refused(origin: String, message: String) -> Arc<LoadError> {
+    Arc::new(LoadError {
+        content: Some(refusal_hash(&message)),
+        origin,
+        message,
+        findings: Vec::new(),
+    })
+}
+
+/// Whether `document` is what the slot already stands for: its served version (with no error
 /// since), or the bad version it last rejected.
-fn unchanged(slot: &Slot, bytes: &[u8]) -> bool {
-    match &slot.error {
-        None => slot
+fn unchanged(slot: &Slot, document: &Document) -> bool {
+    match (&slot.error, document) {
+        (None, Document::Bytes(bytes)) => slot
             .served
             .as_ref()
-            .is_some_and(|e| e.content.bytes == bytes),
-        Some(error) => error.content == Some(content_hash_u64(bytes)),
+            .is_some_and(|e| e.content.bytes == bytes.as_slice()),
+        (None, Document::Invalid(_)) => false,
+        (Some(error), Document::Bytes(bytes)) => error.content == Some(content_hash_u64(bytes)),
+        (Some(error), Document::Invalid(message)) => error.content == Some(refusal_hash(message)),
     }
+}
+
+/// The hash a refusal is remembered by: of its message, behind a prefix no document's bytes
+/// start with (a document is a JSON object), so a refusal and bad bytes are never the same.
+fn refusal_hash(message: &str) -> u64 {
+    content_hash_u64(format!("\0refused: {message}").as_bytes())
 }
 
 /// Whether two optional `Arc`s point to the same value (or are both `None`).
@@ -177,11 +209,15 @@ mod tests {
 
     const DOC: &str = r#"{"repo":"r","server":"s","sync_status":"SYNCED","drift_count":0,"files":[],"last_check":"2026-04-21T12:30:00Z"}"#;
 
-    fn docs(pairs: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
+    fn docs(pairs: &[(&str, &str)]) -> Documents {
         pairs
             .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.as_bytes().to_vec()))
+            .map(|(k, v)| ((*k).to_owned(), Document::Bytes(v.as_bytes().to_vec())))
             .collect()
+    }
+
+    fn refusal(key: &str, message: &str) -> Documents {
+        [(key.to_owned(), Document::Invalid(message.to_owned()))].into()
     }
 
     fn origin(key: &str) -> String {
@@ -218,6 +254,35 @@ mod tests {
         // A key that is not delivered any more is gone.
         let gone = apply_documents(&fixed.slots, docs(&[]), &origin);
         assert!(gone.slots.is_empty());
+    }
+
+    #[test]
+    fn a_refusal_is_a_rejected_version_reported_once() {
+        // Never valid: nothing served, the refusal is the error.
+        let first = apply_documents(
+            &Slots::new(),
+            refusal("app.json", "no destination"),
+            &origin,
+        );
+        assert_eq!(first.rejected.len(), 1);
+        let slot = &first.slots["app.json"];
+        assert!(slot.served.is_none());
+        let error = slot.error.as_ref().unwrap();
+        assert_eq!(error.message, "no destination");
+        assert!(error.findings.is_empty());
+        // The same refusal again (a relist): the same slot, not reported again.
+        let again = apply_documents(&first.slots, refusal("app.json", "no destination"), &origin);
+        assert!(again.rejected.is_empty());
+        assert!(again.slots["app.json"].same(slot));
+
+        // Valid, then refused: the last good version stays served.
+        let good = apply_documents(&again.slots, docs(&[("app.json", DOC)]), &origin);
+        assert!(good.slots["app.json"].error.is_none());
+        let refused = apply_documents(&good.slots, refusal("app.json", "other"), &origin);
+        assert_eq!(refused.rejected.len(), 1);
+        let slot = &refused.slots["app.json"];
+        assert!(same_arc(&slot.served, &good.slots["app.json"].served));
+        assert_eq!(slot.error.as_ref().unwrap().message, "other");
     }
 
     #[test]

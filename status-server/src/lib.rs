@@ -1,6 +1,7 @@
-//! status-server: serves GitOps status documents over HTTP from directories (ConfigMap mounts)
-//! and from ConfigMaps watched through the Kubernetes API, reloads them live, never serves an
-//! invalid document, and exports Prometheus metrics.
+//! status-server: serves GitOps status documents over HTTP from directories (ConfigMap mounts),
+//! from ConfigMaps watched through the Kubernetes API, and from Argo CD Applications watched
+//! there and mapped to documents; reloads them live, never serves an invalid document, and
+//! exports Prometheus metrics.
 //!
 //! Sources (`source/`) send what changed to the publisher (`publisher.rs`), the one thread
 //! that merges them (`merge.rs`) and swaps in immutable snapshots (`snapshot.rs`); the HTTP
@@ -43,18 +44,18 @@ use std::time::Duration;
 use actix_web::{App, HttpServer, web};
 use anyhow::{Context, bail};
 use arc_swap::ArcSwap;
+use status_kube::watch::Selector;
 
 pub use clap::Parser;
 pub use config::{Config, LogFormat};
 
 use crate::http::AppState;
-use crate::merge::Rank;
 use crate::metrics::Metrics;
 use crate::publisher::Publisher;
 use crate::snapshot::Snapshot;
 use crate::source::files::FileSource;
-use crate::source::kube::{KubeSource, WatchSpec};
-use crate::source::{SourceId, SourceSpec};
+use crate::source::kube::{KubeSource, WatchSpec, Watched};
+use crate::source::{Rank, SourceId, SourceSpec};
 use crate::store::{DocumentStore, Source};
 
 /// The environment variable that overrides the in-cluster service account directory: tests
@@ -102,8 +103,9 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Loads the documents, starts watching them, and binds the listener.
     ///
-    /// Fails when `--file` names a file that does not exist, when a ConfigMap is to be watched
-    /// but no Kubernetes configuration can be loaded, or when the address cannot be bound.
+    /// Fails when `--file` names a file that does not exist, when ConfigMaps or Applications are
+    /// to be watched but no Kubernetes configuration can be loaded, or when the address cannot
+    /// be bound.
     /// Missing directories, invalid documents and an API server that does not answer are not
     /// errors: they are logged, reported by `/readyz` and `/metrics`, and picked up when they
     /// appear, are fixed or answer.
@@ -115,25 +117,29 @@ impl Application {
             }
             dirs.push(Source::File(file.clone()));
         }
-        let mut selectors: Vec<status_kube::watch::Selector> = config
+        let mut selectors: Vec<Selector> = config
             .kube_configmaps
             .iter()
             .cloned()
-            .map(status_kube::watch::Selector::Name)
+            .map(Selector::Name)
             .collect();
-        selectors.extend(
-            config
-                .kube_selector
-                .iter()
-                .cloned()
-                .map(status_kube::watch::Selector::Labels),
-        );
-        if dirs.is_empty() && selectors.is_empty() {
-            bail!("nothing to serve: give --file, --dir, --kube-configmap or --kube-selector");
+        selectors.extend(config.kube_selector.iter().cloned().map(Selector::Labels));
+        let applications = config.argocd_namespace.as_ref().map(|namespace| {
+            let selector = config
+                .argocd_selector
+                .clone()
+                .map_or(Selector::All, Selector::Labels);
+            (namespace.clone(), selector)
+        });
+        if dirs.is_empty() && selectors.is_empty() && applications.is_none() {
+            bail!(
+                "nothing to serve: give --file, --dir, --kube-configmap, --kube-selector or \
+                 --argocd-namespace"
+            );
         }
         // Loaded before anything starts: a configuration that cannot be used is a start-up
         // error, like a missing --file.
-        let cluster = if selectors.is_empty() {
+        let cluster = if selectors.is_empty() && applications.is_none() {
             None
         } else {
             Some(load_cluster(&config).await?)
@@ -143,7 +149,30 @@ impl Application {
             .map(|c| c.namespace(config.kube_namespace.as_deref()))
             .unwrap_or_default();
 
+        // In precedence order, lowest first (as /readyz lists them): derived documents, files,
+        // ConfigMaps.
         let mut specs = Vec::new();
+        let mut watches = Vec::new();
+        if let Some((namespace, selector)) = applications {
+            let name = match &selector {
+                Selector::Labels(labels) => format!("applications/{namespace}?{labels}"),
+                Selector::Name(name) => format!("application/{namespace}/{name}"),
+                Selector::All => format!("applications/{namespace}"),
+            };
+            specs.push(SourceSpec {
+                name: name.clone(),
+                rank: Rank::Derived,
+                object_prefix: format!("application/{namespace}/"),
+                watched: true,
+            });
+            watches.push(WatchSpec {
+                source: SourceId(specs.len() - 1),
+                name,
+                kind: Watched::Applications,
+                namespace,
+                selector,
+            });
+        }
         let files_id = (!dirs.is_empty()).then(|| {
             specs.push(SourceSpec {
                 name: "files".to_owned(),
@@ -153,14 +182,11 @@ impl Application {
             });
             SourceId(specs.len() - 1)
         });
-        let mut watches = Vec::new();
         for selector in selectors {
             let name = match &selector {
-                status_kube::watch::Selector::Name(name) => format!("configmap/{namespace}/{name}"),
-                status_kube::watch::Selector::Labels(labels) => {
-                    format!("configmaps/{namespace}?{labels}")
-                }
-                status_kube::watch::Selector::All => format!("configmaps/{namespace}"),
+                Selector::Name(name) => format!("configmap/{namespace}/{name}"),
+                Selector::Labels(labels) => format!("configmaps/{namespace}?{labels}"),
+                Selector::All => format!("configmaps/{namespace}"),
             };
             specs.push(SourceSpec {
                 name: name.clone(),
@@ -171,6 +197,8 @@ impl Application {
             watches.push(WatchSpec {
                 source: SourceId(specs.len() - 1),
                 name,
+                kind: Watched::ConfigMaps,
+                namespace: namespace.clone(),
                 selector,
             });
         }
@@ -196,13 +224,11 @@ impl Application {
         };
         let kube = match cluster {
             Some(cluster) => {
-                tracing::info!(server = %cluster.server(), origin = %cluster.origin(), %namespace, "watching ConfigMaps");
-                Some(KubeSource::start(
-                    cluster,
-                    namespace,
-                    watches,
-                    publisher.sender(),
-                )?)
+                for watch in &watches {
+                    tracing::info!(server = %cluster.server(), origin = %cluster.origin(),
+                        namespace = %watch.namespace, source = %watch.name, "watching the Kubernetes API");
+                }
+                Some(KubeSource::start(cluster, watches, publisher.sender())?)
             }
             None => None,
         };
@@ -267,5 +293,5 @@ async fn load_cluster(config: &Config) -> anyhow::Result<status_kube::Cluster> {
         .load()
         .await
         .map_err(|e| anyhow::anyhow!(status_kube::report(&e)))
-        .context("cannot watch ConfigMaps")
+        .context("cannot load a Kubernetes configuration for the watches")
 }

@@ -1,9 +1,10 @@
 //! The merge: which source's version of each document is served.
 //!
 //! Sources hold their documents in layers ([`Layers`]): the file source is one layer (its
-//! directories' precedence is its own, `store.rs`), each watched object (a ConfigMap) is one.
-//! Later wins per key, in this order: derived documents (Argo CD Applications, issue 10) <
-//! files < ConfigMaps, these in order of ConfigMap name ([`LayerId`]'s order is that order).
+//! directories' precedence is its own, `store.rs`), each watched object (a ConfigMap, an Argo
+//! CD Application) is one. Later wins per key, in this order: derived documents (Argo CD
+//! Applications) < files < ConfigMaps, these in order of ConfigMap name ([`LayerId`]'s order
+//! is that order).
 //!
 //! Each layer keeps its own last good version per key ([`crate::layer`]). The layer with the
 //! highest precedence that holds a key has the say: its last good version is served, with its
@@ -20,18 +21,7 @@ use std::sync::Arc;
 
 use crate::layer::{Entry, LoadError, Slots};
 use crate::snapshot::Shadowed;
-use crate::source::SourceId;
-
-/// The kinds of source, lowest precedence first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum Rank {
-    /// Documents derived from other objects (Argo CD Applications, issue 10).
-    Derived,
-    /// `--file` and `--dir`.
-    Files,
-    /// Watched ConfigMaps.
-    ConfigMaps,
-}
+use crate::source::{Rank, SourceId};
 
 /// One layer, ordered by precedence: by kind, then by object name (ConfigMap name order), then
 /// by source (two watches may see the same ConfigMap: the same content, so either will do).
@@ -70,6 +60,8 @@ pub(crate) struct Resolved {
     pub(crate) error: Option<Arc<LoadError>>,
     /// The layer whose version is served (the one with the say when none is).
     pub(crate) from: String,
+    /// The kind of that layer.
+    pub(crate) rank: Rank,
 }
 
 impl Layers {
@@ -146,29 +138,32 @@ impl Layers {
     /// What is served for `key`; `None` when no layer holds it (404).
     pub(crate) fn resolve(&self, key: &str) -> Option<Resolved> {
         let mut holders = self.holders.get(key)?.iter().rev();
-        let top = self.layers.get(holders.next()?)?;
+        let top_id = holders.next()?;
+        let top = self.layers.get(top_id)?;
         let slot = top.slots.get(key)?;
         if let Some(entry) = &slot.served {
             return Some(Resolved {
                 served: Some(entry.clone()),
                 error: slot.error.clone(),
                 from: top.name.clone(),
+                rank: top_id.rank,
             });
         }
         // Never valid where it has the say: the best lower layer's valid version, if any.
         let lower = holders.find_map(|id| {
             let layer = self.layers.get(id)?;
             let entry = layer.slots.get(key)?.served.clone()?;
-            Some((entry, layer.name.clone()))
+            Some((entry, layer.name.clone(), id.rank))
         });
-        let (served, from) = match lower {
-            Some((entry, name)) => (Some(entry), name),
-            None => (None, top.name.clone()),
+        let (served, from, rank) = match lower {
+            Some((entry, name, rank)) => (Some(entry), name, rank),
+            None => (None, top.name.clone(), top_id.rank),
         };
         Some(Resolved {
             served,
             error: slot.error.clone(),
             from,
+            rank,
         })
     }
 

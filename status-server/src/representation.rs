@@ -118,6 +118,12 @@ pub(crate) fn fnv128(mut hash: u128, bytes: &[u8]) -> u128 {
     hash
 }
 
+/// `[]`, with the tag an assembly of no documents has: what `/statuses.json` is with nothing
+/// to serve (the first snapshot's, and `statuses.rs`'s when every document is gone).
+pub(crate) fn empty_array() -> Content {
+    Content::from_parts(Bytes::from_static(b"[]"), None, hash_of_hashes([]))
+}
+
 /// A hash of a sequence of content hashes: the tag of a body assembled from parts, the same
 /// for the same parts in the same order on every replica.
 pub(crate) fn hash_of_hashes(hashes: impl IntoIterator<Item = u128>) -> u128 {

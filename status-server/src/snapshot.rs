@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::layer::{Entry, LoadError};
 use crate::pages::{self, DocumentPages};
-use crate::representation::{Body, truncate_to_seconds};
+use crate::representation::{Body, empty_array, truncate_to_seconds};
 
 /// The key of the primary document, served at `/status.json`; `/readyz` waits for it.
 pub(crate) const PRIMARY_KEY: &str = "status.json";
@@ -123,10 +123,7 @@ pub(crate) struct Snapshot {
 impl Snapshot {
     /// A snapshot with no documents and no sources.
     pub(crate) fn empty(settings: pages::Settings) -> Self {
-        let all = Arc::new(Body::new(
-            Arc::new(crate::statuses::empty_array()),
-            SystemTime::UNIX_EPOCH,
-        ));
+        let all = Arc::new(Body::new(Arc::new(empty_array()), SystemTime::UNIX_EPOCH));
         let documents = Arc::default();
         Self {
             overview: pages::overview_body(&documents, &all, SystemTime::UNIX_EPOCH, settings),

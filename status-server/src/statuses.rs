@@ -21,7 +21,7 @@ use actix_web::web::Bytes;
 use flate2::Compression;
 use flate2::write::DeflateEncoder;
 
-use crate::representation::{Body, Content, hash_of_hashes};
+use crate::representation::{Body, Content, empty_array, hash_of_hashes};
 use crate::snapshot::Document;
 
 /// A chunk ends after a document whose key hashes to 0 modulo this: about this many documents
@@ -130,11 +130,6 @@ impl Statuses {
         self.chunks = chunks;
         Some(Bytes::from(out))
     }
-}
-
-/// `[]`, with the tag an assembly of no documents has.
-pub(crate) fn empty_array() -> Content {
-    Content::from_parts(Bytes::from_static(b"[]"), None, hash_of_hashes([]))
 }
 
 /// `[` + the documents joined by `,` + `]`: each body is one valid JSON object (validated),

@@ -94,7 +94,11 @@ async fn a_list_is_one_event_and_objects_are_their_documents() {
             Object {
                 name: "a".into(),
                 resource_version: "1".into(),
-                documents: [("status.json".to_owned(), doc.as_bytes().to_vec())].into(),
+                documents: [(
+                    "status.json".to_owned(),
+                    Document::Bytes(doc.as_bytes().to_vec()),
+                )]
+                .into(),
             },
             Object {
                 name: "b".into(),
@@ -107,7 +111,7 @@ async fn a_list_is_one_event_and_objects_are_their_documents() {
         panic!("{events:?}")
     };
     assert_eq!(applied.resource_version, "3");
-    assert_eq!(applied.documents["b.json"], doc.as_bytes());
+    assert_eq!(applied.documents["b.json"].bytes(), Some(doc.as_bytes()));
     assert!(matches!(&events[2], Ok(Event::Deleted { name }) if name == "a"));
 }
 
@@ -126,7 +130,7 @@ async fn binary_data_keys_are_documents_too() {
         documents.keys().collect::<Vec<_>>(),
         ["bin.json", "status.json"]
     );
-    assert_eq!(documents["bin.json"], [0xff, 0xfe]);
+    assert_eq!(documents["bin.json"], Document::Bytes(vec![0xff, 0xfe]));
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! The merge: precedence between kinds and between ConfigMaps, last good kept where it has
 //! the say, fall-through of never-valid keys, clashes, deletions.
 
-use std::collections::BTreeMap;
+use status_kube::watch::{Document, Documents};
 
 use super::*;
 use crate::layer::apply_documents;
@@ -13,9 +13,9 @@ fn doc(repo: &str) -> String {
 }
 
 fn slots(old: &Slots, pairs: &[(&str, &str)]) -> Slots {
-    let documents: BTreeMap<String, Vec<u8>> = pairs
+    let documents: Documents = pairs
         .iter()
-        .map(|(k, v)| ((*k).to_owned(), v.as_bytes().to_vec()))
+        .map(|(k, v)| ((*k).to_owned(), Document::Bytes(v.as_bytes().to_vec())))
         .collect();
     apply_documents(old, documents, &|k| k.to_owned()).slots
 }

@@ -72,7 +72,7 @@ fn hostile_strings_are_text_on_every_page() {
         },
     )]
     .into();
-    let all = Body::new(Arc::new(crate::statuses::empty_array()), t0());
+    let all = Body::new(Arc::new(crate::representation::empty_array()), t0());
     let overview = overview_body(&documents, &all, t0(), settings);
     assert_inert(&text(&overview));
 
@@ -105,7 +105,7 @@ fn the_csp_allows_exactly_the_inline_blocks_rendered() {
         },
     )]
     .into();
-    let all = Body::new(Arc::new(crate::statuses::empty_array()), t0());
+    let all = Body::new(Arc::new(crate::representation::empty_array()), t0());
     let overview = text(&overview_body(&documents, &all, t0(), Settings::default()));
     for (html, csp) in [
         (overview, &*OVERVIEW_CSP),
@@ -153,7 +153,7 @@ fn the_overview_counts_and_marks_stale_documents() {
             })),
         },
     );
-    let all = Body::new(Arc::new(crate::statuses::empty_array()), t0());
+    let all = Body::new(Arc::new(crate::representation::empty_array()), t0());
     let html = text(&overview_body(&documents, &all, t0(), settings));
     assert!(html.contains("<strong>1</strong> synced"), "{html}");
     assert!(html.contains("<strong>1</strong> out of sync"), "{html}");
@@ -235,7 +235,7 @@ fn overview_cost_at_fleet_scale() {
             )
         })
         .collect();
-    let all = Body::new(Arc::new(crate::statuses::empty_array()), t0());
+    let all = Body::new(Arc::new(crate::representation::empty_array()), t0());
     let etag = all.content.etag.to_str().unwrap();
     let started = std::time::Instant::now();
     let html = overview::overview(&documents, etag, t0(), settings);

@@ -11,11 +11,11 @@ use arc_swap::ArcSwap;
 use status_kube::watch::Object;
 
 use crate::layer::{LoadError, apply_documents, same_arc};
-use crate::merge::{LayerId, Layers, Rank, Resolved};
+use crate::merge::{LayerId, Layers, Resolved};
 use crate::metrics::Metrics;
 use crate::pages;
 use crate::snapshot::{Document, Served, Shadowed, Snapshot, SourceStatus};
-use crate::source::{Health, SourceId, SourceSpec, Update};
+use crate::source::{Health, Rank, SourceId, SourceSpec, Update};
 use crate::statuses::Statuses;
 
 pub(super) struct State {
@@ -361,6 +361,11 @@ fn log_change(
     match (before, served) {
         (None, Some(s)) => {
             tracing::info!(document = %key, source = %from, bytes = s.body.content.bytes.len(), "serving document")
+        }
+        // A derived document changes whenever Argo CD reconciles its Application (every few
+        // minutes, each of a fleet): that is routine, not news.
+        (Some(_), Some(s)) if resolved.is_some_and(|r| r.rank == Rank::Derived) => {
+            tracing::debug!(document = %key, source = %from, bytes = s.body.content.bytes.len(), "document updated")
         }
         (Some(_), Some(s)) => {
             tracing::info!(document = %key, source = %from, bytes = s.body.content.bytes.len(), "document updated")

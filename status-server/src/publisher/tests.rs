@@ -6,13 +6,12 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
-use status_kube::watch::Object;
+use status_kube::watch::{Document, Object};
 
 use super::state::State;
-use crate::merge::Rank;
 use crate::metrics::Metrics;
 use crate::snapshot::Snapshot;
-use crate::source::{Health, SourceId, SourceSpec, Update};
+use crate::source::{Health, Rank, SourceId, SourceSpec, Update};
 
 const FILES: SourceId = SourceId(0);
 const WATCH: SourceId = SourceId(1);
@@ -29,7 +28,7 @@ fn object(name: &str, pairs: &[(&str, &str)]) -> Object {
         resource_version: "1".to_owned(),
         documents: pairs
             .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.as_bytes().to_vec()))
+            .map(|(k, v)| ((*k).to_owned(), Document::Bytes(v.as_bytes().to_vec())))
             .collect(),
     }
 }

@@ -1,12 +1,17 @@
-//! The ConfigMap source (`--kube-configmap`, `--kube-selector`): one watch each, through
-//! status-kube, on a thread of their own with a small Tokio runtime, each forwarding what it
-//! sees to the publisher.
+//! The watches of the Kubernetes API: the ConfigMap source (`--kube-configmap`,
+//! `--kube-selector`) and the Argo CD Application source (`--argocd-namespace`), one watch
+//! each, through status-kube, on a thread of their own with a small Tokio runtime, each
+//! forwarding what it sees to the publisher.
 //!
 //! A watch keeps going whatever happens (status-kube retries with a backoff); this module
 //! turns its events into updates and its failures into health and log lines: one line when a
 //! watch fails in a new way (a 403 names the verb, resource and namespace to grant), none for
 //! the same failure again within five minutes, and one when it is answered again. A failed
 //! watch changes no document: the last ones stay served until the API says otherwise.
+//!
+//! Both kinds are the same to this module and to the publisher: status-kube reduces each
+//! object to its documents (a ConfigMap's keys; an Application's mapped document, or why the
+//! mapping refused it) before anything reaches here.
 
 use std::sync::mpsc::{self, Sender};
 use std::thread::JoinHandle;
@@ -30,8 +35,41 @@ pub(crate) struct WatchSpec {
     pub(crate) source: SourceId,
     /// Its name, for logs.
     pub(crate) name: String,
-    /// What it watches.
+    /// The kind of object it watches.
+    pub(crate) kind: Watched,
+    /// The namespace of those objects.
+    pub(crate) namespace: String,
+    /// Which of them.
     pub(crate) selector: Selector,
+}
+
+/// The kinds of object a watch follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Watched {
+    /// ConfigMaps: every document key of each.
+    ConfigMaps,
+    /// Argo CD Applications: each mapped to one document.
+    Applications,
+}
+
+impl Watched {
+    /// The objects, for people.
+    fn plural(self) -> &'static str {
+        match self {
+            Watched::ConfigMaps => "ConfigMaps",
+            Watched::Applications => "Argo CD Applications",
+        }
+    }
+
+    /// Starts a watch of these objects (on the current Tokio runtime).
+    fn start(self, cluster: &Cluster, spec: &WatchSpec) -> Result<WatchStream, Error> {
+        match self {
+            Watched::ConfigMaps => watch::configmaps(cluster, &spec.namespace, &spec.selector),
+            Watched::Applications => {
+                status_kube::argocd::watch(cluster, &spec.namespace, &spec.selector)
+            }
+        }
+    }
 }
 
 /// The watches' thread; stopped (and every watch closed) when dropped.
@@ -42,16 +80,16 @@ pub(crate) struct KubeSource {
 }
 
 impl KubeSource {
-    /// Starts every watch in `namespace`. Fails when no client can be made for the cluster
-    /// (a CA or proxy setting that cannot be used); an API server that cannot be reached is
-    /// not a failure here but a watch that is down, and retried.
+    /// Starts every watch. Fails when no client can be made for the cluster (a CA or proxy
+    /// setting that cannot be used); an API server that cannot be reached is not a failure
+    /// here but a watch that is down, and retried.
     pub(crate) fn start(
         cluster: Cluster,
-        namespace: String,
         watches: Vec<WatchSpec>,
         publisher: Sender<Update>,
     ) -> anyhow::Result<Self> {
-        let (ready, started) = mpsc::channel::<Result<(), Error>>();
+        // A failure to start names what could not be watched.
+        let (ready, started) = mpsc::channel::<Result<(), (Watched, Error)>>();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("kube".into())
@@ -62,9 +100,11 @@ impl KubeSource {
                 {
                     Ok(runtime) => runtime,
                     Err(e) => {
-                        let _ = ready.send(Err(Error::Configuration {
+                        let error = Error::Configuration {
                             source: status_kube::kube::Error::Service(Box::new(e)),
-                        }));
+                        };
+                        let kind = watches.first().map_or(Watched::ConfigMaps, |w| w.kind);
+                        let _ = ready.send(Err((kind, error)));
                         return;
                     }
                 };
@@ -72,10 +112,10 @@ impl KubeSource {
                     // The clients are made here: their connection pools live on this runtime.
                     let mut streams = Vec::new();
                     for spec in watches {
-                        match watch::configmaps(&cluster, &namespace, &spec.selector) {
+                        match spec.kind.start(&cluster, &spec) {
                             Ok(stream) => streams.push((spec, stream)),
                             Err(e) => {
-                                let _ = ready.send(Err(e));
+                                let _ = ready.send(Err((spec.kind, e)));
                                 return;
                             }
                         }
@@ -83,7 +123,7 @@ impl KubeSource {
                     let _ = ready.send(Ok(()));
                     let mut tasks = tokio::task::JoinSet::new();
                     for (spec, stream) in streams {
-                        tasks.spawn(follow(spec, namespace.clone(), stream, publisher.clone()));
+                        tasks.spawn(follow(spec, stream, publisher.clone()));
                     }
                     // Until the server stops (or the handle is gone).
                     let _ = stopped.await;
@@ -97,9 +137,10 @@ impl KubeSource {
                 stop: Some(stop),
                 thread: Some(thread),
             }),
-            Ok(Err(e)) => {
+            Ok(Err((kind, e))) => {
                 let _ = thread.join();
-                Err(anyhow!(status_kube::report(&e))).context("cannot watch ConfigMaps")
+                Err(anyhow!(status_kube::report(&e)))
+                    .with_context(|| format!("cannot watch {}", kind.plural()))
             }
             Err(_) => {
                 let _ = thread.join();
@@ -121,12 +162,7 @@ impl Drop for KubeSource {
 }
 
 /// Forwards one watch's events until it is stopped (or the publisher is gone).
-async fn follow(
-    spec: WatchSpec,
-    namespace: String,
-    mut stream: WatchStream,
-    publisher: Sender<Update>,
-) {
+async fn follow(spec: WatchSpec, mut stream: WatchStream, publisher: Sender<Update>) {
     let mut health = Health {
         up: false,
         error: Some("waiting for the first answer of the API server".to_owned()),
@@ -164,7 +200,7 @@ async fn follow(
             }
             Event::Failed(error) => {
                 let message = status_kube::report(&error);
-                log_failure(&spec.name, &namespace, &error, &message, &mut last_logged);
+                log_failure(&spec, &error, &message, &mut last_logged);
                 health.up = false;
                 health.error = Some(message);
                 failed = true;
@@ -201,12 +237,13 @@ async fn follow(
 /// Logs a failed watch request, unless the same failure was logged less than
 /// [`REPEAT_AFTER`] ago.
 fn log_failure(
-    source: &str,
-    namespace: &str,
+    spec: &WatchSpec,
     error: &Error,
     message: &str,
     last_logged: &mut Option<(String, Instant)>,
 ) {
+    let source = spec.name.as_str();
+    let namespace = spec.namespace.as_str();
     let repeated = last_logged
         .as_ref()
         .is_some_and(|(m, at)| m == message && at.elapsed() < REPEAT_AFTER);
@@ -215,7 +252,10 @@ fn log_failure(
         return;
     }
     *last_logged = Some((message.to_owned(), Instant::now()));
+    let objects = spec.kind.plural();
     match error {
+        // `list applications.argoproj.io`, `watch configmaps`: the verb and resource an RBAC
+        // rule needs, as the API server names them.
         Error::Forbidden { request, .. } => tracing::error!(
             source,
             error = %message,
@@ -234,6 +274,16 @@ fn log_failure(
             error = %message,
             "the watch's place in history was compacted away (410); listing again"
         ),
+        Error::NotFound { .. }
+            if spec.kind == Watched::Applications
+                && status_kube::argocd::is_resource_missing(error) =>
+        {
+            tracing::error!(
+                source,
+                error = %message,
+                "the API server does not serve applications.argoproj.io: is Argo CD installed in this cluster? retrying"
+            )
+        }
         Error::NamespaceNotFound { .. } => tracing::error!(
             source,
             error = %message,
@@ -242,12 +292,12 @@ fn log_failure(
         _ if error.is_transient() => tracing::warn!(
             source,
             error = %message,
-            "cannot watch ConfigMaps; serving the documents already read, retrying with backoff"
+            "cannot watch {objects}; serving the documents already read, retrying with backoff"
         ),
         _ => tracing::error!(
             source,
             error = %message,
-            "cannot watch ConfigMaps; serving the documents already read, retrying with backoff"
+            "cannot watch {objects}; serving the documents already read, retrying with backoff"
         ),
     }
 }

@@ -4,9 +4,10 @@
 //!
 //! - `files.rs`: `--file` and `--dir`, read by `store.rs`, one layer.
 //! - `kube.rs`: `--kube-configmap` and `--kube-selector`, one watch each through status-kube,
-//!   one layer per ConfigMap. Issue 10's Argo CD Applications will be a watch of the same
-//!   kind (status-kube's `watch::watch` with the Argo CD mapping as its `documents`), each
-//!   Application a layer of rank [`Rank::Derived`].
+//!   one layer per ConfigMap; and `--argocd-namespace`, one watch of Argo CD Applications
+//!   (status-kube's generic watch with its minimal Application type, each mapped to one
+//!   document by status-core as it arrives), one layer of rank [`Rank::Derived`] per
+//!   Application.
 
 pub(crate) mod files;
 pub(crate) mod kube;
@@ -18,7 +19,18 @@ use std::time::SystemTime;
 use status_kube::watch::Object;
 
 use crate::layer::{LoadError, Slots};
-use crate::merge::Rank;
+
+/// The kinds of source, lowest precedence first: the merge (`merge.rs`) orders its layers by
+/// this, so it is declared here, with the sources, and the merge imports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Rank {
+    /// Documents derived from other objects (Argo CD Applications).
+    Derived,
+    /// `--file` and `--dir`.
+    Files,
+    /// Watched ConfigMaps.
+    ConfigMaps,
+}
 
 /// A source, by its place in the publisher's list (the order of the flags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,7 +1,8 @@
-//! ConfigMaps watched through the Kubernetes API: the real server (in-process, or the binary
-//! where its logs or signals matter) against the fake API server over HTTPS, with a
-//! kubeconfig written for it.
+//! ConfigMaps and Argo CD Applications watched through the Kubernetes API: the real server
+//! (in-process, or the binary where its logs or signals matter) against the fake API server
+//! over HTTPS, with a kubeconfig written for it.
 
+mod argocd;
 mod binary;
 mod resilience;
 mod sources;

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use crate::host::{ChildProcess, free_port, http_get};
-use crate::{cargo, project_root, run_cmd, target_dir};
+use crate::{cargo, run_cmd, target_dir};
 
 /// The markers of the section in docs/benchmarks.md.
 pub(crate) const START: &str = "<!-- bench-live:start -->";
@@ -48,7 +48,7 @@ pub(crate) fn run() -> Result<()> {
     let volume = through_a_volume_swap(&release.join("status-server"), &work)?;
     let section = render(&watch, &volume)?;
     println!("\n{section}");
-    write_into_docs(&section)
+    super::write_section(START, END, &section)
 }
 
 /// What one path measured: each change's latency, sorted, in milliseconds.
@@ -266,32 +266,8 @@ fn render(watch: &Latencies, volume: &Latencies) -> Result<String> {
     Ok(out)
 }
 
-/// Replaces (or appends) the section between the markers in docs/benchmarks.md.
-fn write_into_docs(section: &str) -> Result<()> {
-    let path = project_root().join("docs/benchmarks.md");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let block = format!("{START}\n{section}{END}\n");
-    let updated = match (text.find(START), text.find(END)) {
-        (Some(start), Some(end)) if start < end => {
-            format!(
-                "{}{block}{}",
-                &text[..start],
-                &text[end + END.len()..].trim_start_matches('\n')
-            )
-        }
-        _ => format!("{}\n{block}", text.trim_end_matches('\n').to_owned() + "\n"),
-    };
-    std::fs::write(&path, updated)?;
-    eprintln!("bench: wrote the live latencies into {}", path.display());
-    Ok(())
-}
-
 /// The live section of the current docs/benchmarks.md, markers included, for `bench server`
 /// to keep when it rewrites the file.
 pub(crate) fn existing_section() -> Option<String> {
-    let text = std::fs::read_to_string(project_root().join("docs/benchmarks.md")).ok()?;
-    let start = text.find(START)?;
-    let end = text.find(END)? + END.len();
-    (start < end).then(|| format!("{}\n", &text[start..end]))
+    super::existing_section(START, END)
 }

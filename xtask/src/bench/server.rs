@@ -139,11 +139,17 @@ pub(crate) fn run() -> Result<()> {
     );
     let report = format!("{report}{}", pages::render(&page_rows));
     println!("{report}");
-    // `bench live` writes its own section of the file: keep it.
-    let report = match super::live::existing_section() {
-        Some(live) => format!("{report}\n{live}"),
-        None => report,
-    };
+    // `bench live` and `bench fleet` write their own sections of the file: keep them.
+    let mut report = report;
+    for section in [
+        super::live::existing_section(),
+        super::fleet::existing_section(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        report = format!("{report}\n{section}");
+    }
     let out = project_root().join("docs/benchmarks.md");
     std::fs::write(&out, report).with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("bench: wrote {}", out.display());

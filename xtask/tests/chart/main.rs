@@ -4,6 +4,7 @@
 //! `cargo xtask chart` runs them; tools come from `cargo xtask tools` (`GITOPS_STATUS_TOOLS`).
 //! One test binary, one module per concern (as zero2prod's `tests/api/main.rs`).
 
+mod argocd;
 mod cases;
 mod checksum;
 mod dashboard;

@@ -15,14 +15,14 @@ use crate::helpers::doc;
 use crate::shutdown::free_port;
 
 /// The binary, running, with its JSON log lines collected as they come.
-struct Running {
+pub(super) struct Running {
     child: Child,
     port: u16,
     logs: Arc<Mutex<Vec<serde_json::Value>>>,
 }
 
 impl Running {
-    fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub(super) fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_status-server"))
             .env_clear()
@@ -56,7 +56,7 @@ impl Running {
     }
 
     /// Waits for a log line whose message contains `text`, and returns it.
-    async fn log_line(&self, text: &str) -> serde_json::Value {
+    pub(super) async fn log_line(&self, text: &str) -> serde_json::Value {
         let deadline = Instant::now() + RECOVERY;
         loop {
             let found = self
@@ -82,7 +82,12 @@ impl Running {
         }
     }
 
-    async fn eventually(&self, path: &str, what: &str, check: impl Fn(u16, &str) -> bool) {
+    pub(super) async fn eventually(
+        &self,
+        path: &str,
+        what: &str,
+        check: impl Fn(u16, &str) -> bool,
+    ) {
         let client = crate::helpers::client();
         let deadline = Instant::now() + RECOVERY;
         loop {
@@ -106,7 +111,7 @@ impl Running {
         }
     }
 
-    fn all_logs(&self) -> String {
+    pub(super) fn all_logs(&self) -> String {
         self.logs
             .lock()
             .unwrap()
@@ -117,7 +122,7 @@ impl Running {
     }
 
     /// SIGTERM, then the exit status, which must come within 5 s.
-    async fn terminate(mut self) -> std::process::ExitStatus {
+    pub(super) async fn terminate(mut self) -> std::process::ExitStatus {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -145,10 +150,10 @@ impl Drop for Running {
     }
 }
 
-const CI_TOKEN: &str = "ci-token-that-must-never-be-printed";
+pub(super) const CI_TOKEN: &str = "ci-token-that-must-never-be-printed";
 
 /// The log line without what changes from run to run (times, ports).
-fn redacted(line: &serde_json::Value, port: u16) -> String {
+pub(super) fn redacted(line: &serde_json::Value, port: u16) -> String {
     let mut fields = line["fields"].clone();
     let text = serde_json::to_string_pretty(&fields.take()).unwrap();
     format!("{} {}", line["level"].as_str().unwrap_or(""), text)
