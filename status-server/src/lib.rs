@@ -29,6 +29,7 @@ mod layer;
 mod merge;
 mod metrics;
 mod pages;
+mod process;
 mod publisher;
 mod representation;
 mod snapshot;
@@ -46,6 +47,7 @@ use arc_swap::ArcSwap;
 
 pub use clap::Parser;
 pub use config::{Config, LogFormat};
+pub use process::main_with;
 
 use crate::http::AppState;
 use crate::merge::Rank;
