@@ -30,6 +30,7 @@ mod layer;
 mod merge;
 mod metrics;
 mod pages;
+mod process;
 mod publisher;
 mod representation;
 mod snapshot;
@@ -48,6 +49,7 @@ use status_kube::watch::Selector;
 
 pub use clap::Parser;
 pub use config::{Config, LogFormat};
+pub use process::main_with;
 
 use crate::http::AppState;
 use crate::metrics::Metrics;

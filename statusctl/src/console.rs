@@ -8,7 +8,7 @@ use crate::exit::Failure;
 use crate::report::{printable, quiet_broken_pipe};
 
 /// A message of several lines (statusctl's own advice is on lines of its own), each line made
-/// [`printable`]: what `main` prints for a failure, so that nothing escapes even where a
+/// [`printable`]: what `main_with` prints for a failure, so that nothing escapes even where a
 /// quoted value was not escaped where it was put in.
 pub(crate) fn printable_lines(message: &str) -> String {
     message

@@ -4,9 +4,12 @@
 //! cargo xtask dist [--target TRIPLE]... [--out DIR] [--sbom] [--no-build]
 //! ```
 //!
-//! For each target (default: the host's), a release build of status-server and statusctl
-//! (statusctl only for non-Linux targets: the server is a Linux server), then one archive per
-//! binary, `<binary>-<version>-<target>.tar.gz`, holding the binary, `LICENSE` and `README.md`.
+//! For each target (default: the host's), one release build of status-server, statusctl and
+//! gitops-status (statusctl only for non-Linux targets: the server is a Linux server), then one
+//! archive per binary, `<binary>-<version>-<target>.tar.gz`, holding the binary, `LICENSE` and
+//! `README.md`. gitops-status is the image's multi-call binary (both programs in one, run as
+//! the name it is called by); the standalone binaries are what users and pipelines download.
+//! The three are one cargo invocation, so every dependency is compiled once for all of them.
 //! Then `SHA256SUMS` (the `sha256sum` format) over every archive of this version in the output
 //! directory (`target/dist/out`), so the release job can collect the archives of all targets
 //! into one directory and run `--no-build --sbom` there once.
@@ -30,10 +33,18 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
+use crate::host::symlink;
 use crate::{project_root, run_cmd, source_date_epoch, target_dir, tools, version};
 
-/// The binaries of a Linux release; other targets get statusctl only.
-pub(crate) const LINUX_BINARIES: [&str; 2] = ["status-server", "statusctl"];
+/// The binaries of a Linux release; other targets get statusctl only (`binaries`).
+const LINUX_BINARIES: [&str; 3] = ["statusctl", "status-server", MULTI_CALL];
+
+/// The multi-call binary the image holds (the `gitops-status` crate).
+pub(crate) const MULTI_CALL: &str = "gitops-status";
+
+/// The names the multi-call binary answers to: the programs it holds, each also a binary of
+/// its own.
+pub(crate) const MULTI_CALL_NAMES: [&str; 2] = ["status-server", "statusctl"];
 
 /// The files shipped beside each binary in its archive.
 const EXTRA_FILES: [&str; 2] = ["LICENSE", "README.md"];
@@ -104,7 +115,7 @@ pub(crate) fn binaries(target: &str) -> &'static [&'static str] {
     if target.contains("-linux-") {
         &LINUX_BINARIES
     } else {
-        &LINUX_BINARIES[1..]
+        &LINUX_BINARIES[..1]
     }
 }
 
@@ -165,14 +176,19 @@ fn build(target: &str, out: &Path) -> Result<()> {
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         check_binary(binary, target, &bytes)?;
         if target == host_target()? {
-            let output = Command::new(&path)
-                .arg("--version")
-                .output()
-                .with_context(|| format!("running {} --version", path.display()))?;
-            let printed = String::from_utf8_lossy(&output.stdout);
-            let expected = format!("{binary} {}", version());
-            if !output.status.success() || !printed.contains(&expected) {
-                bail!("`{binary} --version` printed {printed:?}, expected {expected:?}");
+            if *binary == MULTI_CALL {
+                // It answers only to its programs' names: run it by each, as the image does.
+                let names = cargo_target.join("multi-call-names");
+                let _ = std::fs::remove_dir_all(&names);
+                std::fs::create_dir_all(&names)?;
+                for name in MULTI_CALL_NAMES {
+                    let link = names.join(name);
+                    symlink(&path, &link)?;
+                    check_version(&link, name)?;
+                }
+                let _ = std::fs::remove_dir_all(&names);
+            } else {
+                check_version(&path, binary)?;
             }
         }
         let archive = out.join(archive_name(binary, target));
@@ -182,6 +198,23 @@ fn build(target: &str, out: &Path) -> Result<()> {
             archive.display(),
             crate::megabytes(bytes.len() as u64),
             crate::megabytes(std::fs::metadata(&archive)?.len())
+        );
+    }
+    Ok(())
+}
+
+/// Runs `path --version`, which must print `name` and the workspace version.
+fn check_version(path: &Path, name: &str) -> Result<()> {
+    let output = Command::new(path)
+        .arg("--version")
+        .output()
+        .with_context(|| format!("running {} --version", path.display()))?;
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let expected = format!("{name} {}", version());
+    if !output.status.success() || !printed.contains(&expected) {
+        bail!(
+            "`{} --version` printed {printed:?}, expected {expected:?}",
+            path.display()
         );
     }
     Ok(())
@@ -553,6 +586,21 @@ mod tests {
                 0o644
             };
             assert_eq!(header.mode().unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn linux_releases_the_multi_call_binary_beside_the_two_programs() {
+        assert_eq!(
+            binaries("x86_64-unknown-linux-gnu"),
+            ["statusctl", "status-server", "gitops-status"]
+        );
+        assert_eq!(binaries("aarch64-unknown-linux-musl").len(), 3);
+        // Elsewhere the CLI only: the server (and so the image's binary) is a Linux server.
+        assert_eq!(binaries("aarch64-apple-darwin"), ["statusctl"]);
+        // Every name the multi-call binary answers to is released on its own too.
+        for name in MULTI_CALL_NAMES {
+            assert!(binaries("x86_64-unknown-linux-gnu").contains(&name));
         }
     }
 

@@ -1,6 +1,6 @@
-//! `cargo xtask image`: the `FROM scratch` container image (static status-server and statusctl,
-//! nothing else), one per platform, built from the `cargo xtask dist` archives; and its smoke
-//! test.
+//! `cargo xtask image`: the `FROM scratch` container image (one static multi-call binary,
+//! `/gitops-status`, and `/status-server` and `/statusctl` as symbolic links to it; nothing
+//! else), one per platform, built from the `cargo xtask dist` archives; and its smoke test.
 //!
 //! ```text
 //! cargo xtask image [--platform linux/amd64[,linux/arm64]] [--tag NAME] [--no-build]
@@ -8,10 +8,13 @@
 //!                   [--push REF [--digest-file PATH]] [--smoke]
 //! ```
 //!
-//! The image holds exactly the released bytes: each platform's binaries are taken out of
-//! `target/dist/out/<binary>-<version>-<target>.tar.gz` into a build context holding only them
-//! (`<arch>/status-server`, `<arch>/statusctl`; never the repository: `target/` is gigabytes),
-//! which the Containerfile copies by `TARGETARCH`. Without `--no-build`, `cargo xtask dist`
+//! The image holds exactly the released bytes: each platform's multi-call binary is taken out
+//! of `target/dist/out/gitops-status-<version>-<target>.tar.gz` into a build context holding
+//! only it and the links (`<arch>/gitops-status`, `<arch>/status-server -> gitops-status`,
+//! `<arch>/statusctl -> gitops-status`; never the repository: `target/` is gigabytes), a
+//! directory the Containerfile copies whole by `TARGETARCH`, links kept as links. One binary
+//! instead of two: the programs share most of their code, and two static binaries would not fit
+//! the budget (docs/release.md). Without `--no-build`, `cargo xtask dist`
 //! first builds the host's archives; other platforms' archives come from their own machines (the
 //! release workflow builds arm64 on an arm64 runner). Several platforms make a manifest list.
 //!
@@ -35,7 +38,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::host::{self, ChildProcess, Recommends, free_port, http_get, is_root, set_mode, which};
+use crate::host::{
+    self, ChildProcess, Recommends, free_port, http_get, is_root, set_mode, symlink, which,
+};
 use crate::{
     absolute, display, dist, git_revision, megabytes, project_root, run_cmd, source_date_epoch,
     target_dir, version,
@@ -191,9 +196,11 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
 }
 
 /// The smoke test `cargo xtask ci` runs after `cargo xtask dist`: build the host's image from
-/// the archives dist wrote, serve a document from it as UID 65532, fetch it over loopback HTTP
-/// (also through statusctl inside the image, which resolves `localhost` with the static
-/// binary's own resolver), and run `statusctl --version`.
+/// the archives dist wrote, serve a document from it as UID 65532 (`/status-server`), fetch it
+/// over loopback HTTP (also through `/statusctl` inside the image, which resolves `localhost`
+/// with the static binary's own resolver), run `--version` and `--help` by both names (each
+/// prints its own) and the binary by its own name (a usage error), and check that both names
+/// are links to the one binary.
 pub(crate) fn smoke_from_dist() -> Result<()> {
     run(&["--no-build".to_owned(), "--smoke".to_owned()])
 }
@@ -391,25 +398,19 @@ fn build(engine: &Engine, options: &Options) -> Result<()> {
     let mut binaries_size = Vec::new();
     for platform in &options.platforms {
         let dir = context.join(platform.arch);
-        std::fs::create_dir_all(&dir)?;
-        let mut size = 0;
-        for binary in dist::LINUX_BINARIES {
-            let archive = dist::out_dir().join(dist::archive_name(binary, platform.target));
-            if !archive.exists() {
-                bail!(
-                    "{} is missing: run `cargo xtask dist --target {}` (on a {} machine), or `cargo xtask image` without --no-build",
-                    archive.display(),
-                    platform.target,
-                    platform.name
-                );
-            }
-            let bytes = dist::extract(&archive, binary)?;
-            size += bytes.len() as u64;
-            let path = dir.join(binary);
-            std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
-            set_mode(&path, 0o755)?;
+        let binary = dist::MULTI_CALL;
+        let archive = dist::out_dir().join(dist::archive_name(binary, platform.target));
+        if !archive.exists() {
+            bail!(
+                "{} is missing: run `cargo xtask dist --target {}` (on a {} machine), or `cargo xtask image` without --no-build",
+                archive.display(),
+                platform.target,
+                platform.name
+            );
         }
-        binaries_size.push((platform.name, size));
+        let bytes = dist::extract(&archive, binary)?;
+        write_platform_context(&dir, &bytes)?;
+        binaries_size.push((platform.name, bytes.len() as u64));
     }
 
     let containerfile = project_root().join("Containerfile");
@@ -478,11 +479,11 @@ fn build(engine: &Engine, options: &Options) -> Result<()> {
     for (platform, binaries) in binaries_size {
         let image_size = match engine {
             Engine::Buildah if !many => image_size_buildah(&options.tag)?,
-            // The one layer is the two files (and a tar header each).
+            // The one layer is the binary and two links (and a tar header each).
             _ => binaries,
         };
         eprintln!(
-            "xtask image: built {} for {platform} — {} uncompressed (binaries {}); the seed's image: {BASELINE}",
+            "xtask image: built {} for {platform} — {} uncompressed (the multi-call binary {}); the seed's image: {BASELINE}",
             options.tag,
             megabytes(image_size),
             megabytes(binaries)
@@ -494,6 +495,20 @@ fn build(engine: &Engine, options: &Options) -> Result<()> {
                 megabytes(IMAGE_BUDGET)
             );
         }
+    }
+    Ok(())
+}
+
+/// Writes one platform's directory of the build context: the multi-call binary, and a link
+/// to it by each name it answers to.
+fn write_platform_context(dir: &Path, binary: &[u8]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(dist::MULTI_CALL);
+    std::fs::write(&path, binary).with_context(|| format!("writing {}", path.display()))?;
+    set_mode(&path, 0o755)?;
+    // Relative links: they resolve inside the image, whatever the context's path here.
+    for name in dist::MULTI_CALL_NAMES {
+        symlink(Path::new(dist::MULTI_CALL), &dir.join(name))?;
     }
     Ok(())
 }
@@ -627,15 +642,88 @@ fn smoke_buildah(tag: &str) -> Result<()> {
     let _ = std::fs::remove_file(&log_path);
     result?;
 
-    let mut print_version = buildah_run(&container.0, &data);
-    print_version.args(["/statusctl", "--version"]);
-    let out = output_of(&mut print_version)?;
-    let expected = format!("statusctl {}", version());
-    if !out.contains(&expected) {
-        bail!("`statusctl --version` printed {out:?}, expected {expected:?}");
+    // Each name the chart runs is its own program, by the link of that name.
+    let mut versions = Vec::new();
+    for name in dist::MULTI_CALL_NAMES {
+        let path = format!("/{name}");
+        let mut print_version = buildah_run(&container.0, &data);
+        print_version.args([path.as_str(), "--version"]);
+        let out = output_of(&mut print_version)?;
+        let expected = format!("{name} {}", version());
+        if !out.contains(&expected) {
+            bail!("`{path} --version` printed {out:?}, expected {expected:?}");
+        }
+        let mut help = buildah_run(&container.0, &data);
+        help.args([path.as_str(), "--help"]);
+        let out = output_of(&mut help)?;
+        if !out.contains(&format!("Usage: {name} ")) {
+            bail!("`{path} --help` printed no `Usage: {name} ` line:\n{out}");
+        }
+        versions.push(expected);
     }
-    eprintln!("xtask image: smoke test passed ({})", out.trim());
+    // By its own name, the binary runs neither program: it says which names it answers to.
+    let mut own_name = buildah_run(&container.0, &data);
+    own_name.arg(format!("/{}", dist::MULTI_CALL));
+    eprintln!("$ {}", display(&own_name));
+    let out = own_name.output().context("buildah run")?;
+    let printed = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() || !printed.contains("a multi-call binary") {
+        bail!(
+            "`/{}` exited {} and printed {printed:?}, expected a usage error",
+            dist::MULTI_CALL,
+            out.status
+        );
+    }
+    check_links(&container.0)?;
+    eprintln!("xtask image: smoke test passed ({})", versions.join(", "));
     let _ = std::fs::remove_dir_all(&data);
+    Ok(())
+}
+
+/// Checks the image's root: the multi-call binary is a regular file, and each program's path a
+/// symbolic link to it (what the budget counts on: a copy would double the image).
+fn check_links(container: &str) -> Result<()> {
+    let out = Engine::Buildah
+        .command()
+        .args(["mount", container])
+        .output()
+        .context("buildah mount")?;
+    if !out.status.success() {
+        bail!(
+            "buildah mount {container}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let root = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let checked = (|| -> Result<()> {
+        let binary = root.join(dist::MULTI_CALL);
+        let metadata = std::fs::symlink_metadata(&binary)
+            .with_context(|| format!("the image has no /{}", dist::MULTI_CALL))?;
+        if !metadata.is_file() {
+            bail!("/{} in the image is not a regular file", dist::MULTI_CALL);
+        }
+        for name in dist::MULTI_CALL_NAMES {
+            let target = std::fs::read_link(root.join(name))
+                .with_context(|| format!("/{name} in the image is not a symbolic link"))?;
+            if target != Path::new(dist::MULTI_CALL) {
+                bail!(
+                    "/{name} in the image links to {}, not {}",
+                    target.display(),
+                    dist::MULTI_CALL
+                );
+            }
+        }
+        Ok(())
+    })();
+    let _ = quiet(Engine::Buildah.command().args(["umount", container]));
+    checked?;
+    eprintln!(
+        "xtask image: /{} holds both programs; {} link to it",
+        dist::MULTI_CALL,
+        dist::MULTI_CALL_NAMES
+            .map(|n| format!("/{n}"))
+            .join(" and ")
+    );
     Ok(())
 }
 
@@ -733,4 +821,35 @@ fn tempfile_dir() -> Result<PathBuf> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_platform_context_is_the_binary_and_relative_links_to_it() {
+        let context = tempfile::tempdir().unwrap();
+        let dir = context.path().join("amd64");
+        write_platform_context(&dir, b"binary bytes").unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["gitops-status", "status-server", "statusctl"]);
+        let binary = dir.join("gitops-status");
+        assert!(std::fs::symlink_metadata(&binary).unwrap().is_file());
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&binary).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o755);
+        for name in ["status-server", "statusctl"] {
+            // Relative: an absolute link would name a path of this machine inside the image.
+            assert_eq!(
+                std::fs::read_link(dir.join(name)).unwrap(),
+                Path::new("gitops-status")
+            );
+            assert_eq!(std::fs::read(dir.join(name)).unwrap(), b"binary bytes");
+        }
+    }
 }
