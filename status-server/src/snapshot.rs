@@ -13,8 +13,10 @@ use std::time::{Duration, SystemTime};
 use crate::layer::{Entry, LoadError};
 use crate::pages::{self, DocumentPages};
 use crate::representation::{Body, empty_array, truncate_to_seconds};
+use crate::source::Rank;
 
-/// The key of the primary document, served at `/status.json`; `/readyz` waits for it.
+/// The key of the primary document, served at `/status.json`; with `--file` or `--dir`,
+/// `/readyz` waits for it.
 pub(crate) const PRIMARY_KEY: &str = "status.json";
 
 /// A document version as served: the valid version and its body.
@@ -71,6 +73,12 @@ pub(crate) struct Document {
 pub(crate) struct SourceStatus {
     /// The source's name: `files`, `configmap/NS/NAME`, `configmaps/NS?SELECTOR`.
     pub(crate) name: String,
+    /// Its kind (the file source's readiness asks for `status.json`).
+    pub(crate) rank: Rank,
+    /// Whether it has delivered its first complete view: the file source its first scan, a
+    /// watch its first list. Once true, it stays true: an outage later leaves the documents
+    /// read served.
+    pub(crate) synced: bool,
     /// Whether the source is reading: the directories are listable, the watch is answered.
     pub(crate) up: bool,
     /// Why it is not up (or not yet).
@@ -142,10 +150,47 @@ impl Snapshot {
         truncate_to_seconds(SystemTime::now()).max(self.high_water + Duration::from_secs(1))
     }
 
-    /// Whether the primary document (`status.json`) is being served.
-    pub(crate) fn is_ready(&self) -> bool {
-        self.documents
-            .get(PRIMARY_KEY)
-            .is_some_and(|d| d.served.is_some())
+    /// Whether the server is ready, or why not (`/readyz`'s rule, docs/server.md):
+    ///
+    /// - every source has delivered its first complete view (the file source has scanned; a
+    ///   watch has listed its objects, even none), and stays counted through later outages;
+    /// - with a file source (`--file`, `--dir`), `status.json` is served (a last good version
+    ///   counts, from any source), as the seed's contract has it.
+    ///
+    /// A server of watches only (ConfigMaps, Applications) is ready once they have listed,
+    /// with no `status.json` and even with no documents at all.
+    pub(crate) fn readiness(&self) -> Result<(), Vec<String>> {
+        if self.sources.is_empty() {
+            return Err(vec!["no source has started yet".to_owned()]);
+        }
+        let mut reasons: Vec<String> = self
+            .sources
+            .iter()
+            .filter(|source| !source.synced)
+            .map(|source| {
+                let what = if source.rank == Rank::Files {
+                    "has not been read yet"
+                } else {
+                    "has not listed its objects yet"
+                };
+                match &source.error {
+                    Some(error) => format!("{} {what}: {error}", source.name),
+                    None => format!("{} {what}", source.name),
+                }
+            })
+            .collect();
+        let has_files = self.sources.iter().any(|s| s.rank == Rank::Files);
+        let primary = self.documents.get(PRIMARY_KEY);
+        if has_files && primary.is_none_or(|d| d.served.is_none()) {
+            reasons.push(match primary.and_then(|d| d.error.as_ref()) {
+                Some(err) => format!("{PRIMARY_KEY} has never been valid: {}", err.message),
+                None => format!("no {PRIMARY_KEY} found yet"),
+            });
+        }
+        if reasons.is_empty() {
+            Ok(())
+        } else {
+            Err(reasons)
+        }
     }
 }
