@@ -177,7 +177,7 @@ fn respond(req: &HttpRequest, state: &AppState) -> (&'static str, HttpResponse) 
             let snapshot = state.snapshot.load();
             serve(
                 req,
-                &snapshot.overview,
+                snapshot.overview.body(),
                 &Representation::page(&pages::OVERVIEW_CSP),
             )
         }
@@ -299,7 +299,8 @@ fn serve_body(req: &HttpRequest, body: &Body) -> HttpResponse {
 fn serve(req: &HttpRequest, body: &Body, rep: &Representation) -> HttpResponse {
     let headers = req.headers();
     let content = &body.content;
-    let gzip = content.gzip.as_ref().filter(|_| accepts_gzip(headers));
+    // Compressed here, by the first request that takes gzip, when it was not yet.
+    let gzip = accepts_gzip(headers).then(|| content.gzip()).flatten();
     let (bytes, etag) = match gzip {
         Some(gz) => (gz.clone(), &content.etag_gzip),
         None => (content.bytes.clone(), &content.etag),

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::layer::{Entry, LoadError};
-use crate::pages::{self, DocumentPages};
+use crate::pages::{self, DocumentPages, Overview};
 use crate::representation::{Body, empty_array, truncate_to_seconds};
 use crate::source::Rank;
 
@@ -23,14 +23,14 @@ pub(crate) const PRIMARY_KEY: &str = "status.json";
 ///
 /// Built once per change of a document's bytes and then shared by every snapshot that serves
 /// those bytes, with the document's renderings for people (its page, its badges, its card on
-/// the overview: `pages`).
+/// the overview: `pages`, each rendered when first asked for).
 #[derive(Debug)]
 pub(crate) struct Served {
     /// The valid version (its parsed document feeds the metrics).
     pub(crate) entry: Arc<Entry>,
     /// Its body, dated when this process first served these bytes under this key.
     pub(crate) body: Arc<Body>,
-    /// Its page, badges and overview card, rendered here once.
+    /// Its page, badges and overview card, rendered once each, on first use.
     pub(crate) pages: DocumentPages,
 }
 
@@ -43,14 +43,7 @@ impl Served {
         settings: pages::Settings,
     ) -> Self {
         let body = Body::new(entry.content.clone(), entry.modified.max(stamp));
-        let pages = DocumentPages::new(
-            key,
-            &entry.document,
-            &entry.content,
-            stamp,
-            body.modified,
-            settings,
-        );
+        let pages = DocumentPages::new(key, Arc::clone(&entry), stamp, body.modified, settings);
         Self {
             entry,
             body: Arc::new(body),
@@ -112,9 +105,9 @@ pub(crate) struct Snapshot {
     pub(crate) documents: Arc<BTreeMap<String, Document>>,
     /// `/statuses.json`: every served document, in key order, as one JSON array.
     pub(crate) all: Arc<Body>,
-    /// `/`: the overview page, rendered by the publisher next to `all`, once per snapshot
-    /// that changed a document (or an error).
-    pub(crate) overview: Arc<Body>,
+    /// `/`: the overview page, made by the publisher next to `all` (at most once a second,
+    /// when a document or an error changed) and rendered by the first request for it.
+    pub(crate) overview: Arc<Overview>,
     /// The latest `modified` of any body this process has served. A body first served by a
     /// later snapshot gets a `modified` strictly after it, so a changed body always has a
     /// newer Last-Modified than any the client can hold (file modification times cannot
@@ -132,9 +125,14 @@ impl Snapshot {
     /// A snapshot with no documents and no sources.
     pub(crate) fn empty(settings: pages::Settings) -> Self {
         let all = Arc::new(Body::new(Arc::new(empty_array()), SystemTime::UNIX_EPOCH));
-        let documents = Arc::default();
+        let documents: Arc<BTreeMap<String, Document>> = Arc::default();
         Self {
-            overview: pages::overview_body(&documents, &all, SystemTime::UNIX_EPOCH, settings),
+            overview: Arc::new(Overview::new(
+                Arc::clone(&documents),
+                Arc::clone(&all),
+                SystemTime::UNIX_EPOCH,
+                settings,
+            )),
             documents,
             all,
             high_water: SystemTime::UNIX_EPOCH,

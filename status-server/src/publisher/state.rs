@@ -247,12 +247,17 @@ impl State {
         let overview = if anything_changed && self.overview_may_render() {
             self.overview_rendered = Some(Instant::now());
             self.overview_behind = false;
-            pages::overview_body(&documents, &all, stamp, self.pages)
+            Arc::new(pages::Overview::new(
+                Arc::clone(&documents),
+                Arc::clone(&all),
+                stamp,
+                self.pages,
+            ))
         } else {
             self.overview_behind |= anything_changed;
             Arc::clone(&previous.overview)
         };
-        high_water = high_water.max(overview.modified);
+        high_water = high_water.max(overview.stamp);
         let sources = self.source_statuses();
         let rejected = std::mem::take(&mut self.rejected);
         if !anything_changed && !clashes_changed && sources == previous.sources {
@@ -299,8 +304,13 @@ impl State {
         let previous = self.snapshot.load_full();
         let stamp = previous.next_stamp();
         let mut next = (*previous).clone();
-        next.overview = pages::overview_body(&next.documents, &next.all, stamp, self.pages);
-        next.high_water = next.high_water.max(next.overview.modified);
+        next.overview = Arc::new(pages::Overview::new(
+            Arc::clone(&next.documents),
+            Arc::clone(&next.all),
+            stamp,
+            self.pages,
+        ));
+        next.high_water = next.high_water.max(next.overview.stamp);
         self.snapshot.store(Arc::new(next));
         self.overview_rendered = Some(Instant::now());
         self.overview_behind = false;

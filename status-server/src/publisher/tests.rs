@@ -126,7 +126,8 @@ fn a_relist_of_the_same_bytes_changes_nothing_served() {
 
 #[test]
 fn the_overview_follows_changes_at_most_once_a_second() {
-    let overview = |s: &Snapshot| String::from_utf8(s.overview.content.bytes.to_vec()).unwrap();
+    let overview =
+        |s: &Snapshot| String::from_utf8(s.overview.body().content.bytes.to_vec()).unwrap();
     let mut h = Harness::new();
     let first = h.files(&[("status.json", &doc("first"))]);
     assert!(overview(&first).contains(">first</dd>"));
