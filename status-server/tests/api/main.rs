@@ -5,10 +5,12 @@
 mod helpers;
 mod kubelet;
 
+mod binary;
 mod browser;
 mod cli;
 mod connections;
 mod documents;
+mod hostile_files;
 mod live;
 mod metrics;
 mod pages;
