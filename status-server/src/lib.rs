@@ -27,6 +27,7 @@
 mod config;
 mod http;
 mod layer;
+mod log;
 mod merge;
 mod metrics;
 mod pages;

@@ -42,6 +42,26 @@ fn a_missing_file_exits_1_naming_it() {
     );
 }
 
+/// A path given as a flag is printed escaped: it cannot start a line of its own.
+#[test]
+fn a_missing_file_is_named_escaped() {
+    let (code, stderr) = status_server(&[
+        "--file",
+        "/nonexistent/x\nINJECTED.json",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(r"--file /nonexistent/x\nINJECTED.json: no such file"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("INJECTED")),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn env_variables_configure_it() {
     // STATUS_SERVER_FILE alone is enough to satisfy "--file or --dir".

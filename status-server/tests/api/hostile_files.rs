@@ -80,6 +80,38 @@ async fn a_document_swapped_for_a_fifo_keeps_its_last_good_version() {
     }
 }
 
+/// A file name with a line break in it stays inside its own log line, escaped, in the text
+/// log (the JSON log escapes it as JSON does).
+#[tokio::test]
+async fn a_file_name_cannot_forge_a_log_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "nl\nINJECTED level=ERROR x\u{1b}[31m.json";
+    let file = dir.path().join(name);
+    write(&file, "{ not json");
+    let missing = dir.path().join("gone\r\nINJECTED too");
+    let mut server = Process::start(&[
+        "--file",
+        file.to_str().unwrap(),
+        "--dir",
+        missing.to_str().unwrap(),
+    ]);
+    server.get_within("/readyz", Duration::from_secs(10)).await;
+    server.log_shows("INJECTED too").await;
+    server.log_shows("INJECTED level=ERROR").await;
+    server.terminate_within(Duration::from_secs(5)).await;
+    let log = server.log();
+    for line in log.lines() {
+        assert!(
+            !line.starts_with("INJECTED") && !line.contains('\u{1b}') && !line.contains('\r'),
+            "a forged line: {line:?}\nlog:\n{log}"
+        );
+    }
+    assert!(
+        log.contains(r"nl\nINJECTED level=ERROR x\u{1b}[31m.json"),
+        "{log}"
+    );
+}
+
 /// Kubelet swapping `..data` as fast as it can: every `/statuses.json` holds documents of one
 /// generation only (each generation's documents carry its number in `repo`).
 #[tokio::test]
