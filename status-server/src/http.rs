@@ -27,6 +27,7 @@ use crate::representation::Body;
 use crate::snapshot::{PRIMARY_KEY, Snapshot};
 
 mod people;
+mod unread_body;
 
 use people::{BadgeFormat, badge, html_key, page};
 
@@ -127,12 +128,15 @@ const ROUTES: [&str; 12] = [
 ];
 
 /// The one handler behind every path.
-pub(crate) async fn dispatch(req: HttpRequest) -> HttpResponse {
+pub(crate) async fn dispatch(req: HttpRequest, payload: actix_web::web::Payload) -> HttpResponse {
     let start = Instant::now();
     let Some(state) = req.app_data::<AppState>() else {
         return HttpResponse::InternalServerError().finish();
     };
-    let (route, response) = respond(&req, state);
+    let (route, mut response) = respond(&req, state);
+    if unread_body::has_body(req.headers()) {
+        response = unread_body::closing(response, payload);
+    }
     state
         .metrics
         .observe_request(route, response.status().as_u16(), start.elapsed());

@@ -16,3 +16,4 @@ mod metrics;
 mod pages;
 mod reload;
 mod shutdown;
+mod slow_clients;
