@@ -245,7 +245,7 @@ impl DocumentStore {
                 Loaded::Gone if lenient || dangling.contains(&latest.shown) => {
                     report.gone.insert(latest.shown.clone());
                     old.cloned().or_else(|| {
-                        let served = earlier.iter().rev().find_map(|p| load_valid(p))?;
+                        let served = earlier.iter().rev().find_map(load_valid)?;
                         Some(Slot {
                             served: Some(served),
                             error: None,
@@ -264,7 +264,7 @@ impl DocumentStore {
                     // Keep the last good version; with none, the best earlier directory's.
                     let served = old
                         .and_then(|s| s.served.clone())
-                        .or_else(|| earlier.iter().rev().find_map(|p| load_valid(p)));
+                        .or_else(|| earlier.iter().rev().find_map(load_valid));
                     Some(Slot {
                         served,
                         error: Some(error),
