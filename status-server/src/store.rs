@@ -18,7 +18,7 @@ use crate::snapshot::PRIMARY_KEY;
 
 mod read;
 
-use read::{ListError, Listing, list_keys, read_bounded};
+use read::{ListError, Listing, current_generation, list_keys, read_bounded};
 
 /// Where documents come from, in increasing precedence.
 #[derive(Debug, Clone)]
@@ -177,6 +177,8 @@ impl DocumentStore {
         // Every key with its candidate files, lowest precedence first.
         let mut candidates: BTreeMap<String, Vec<Candidate>> = BTreeMap::new();
         let mut listed = BTreeMap::new();
+        // The kubelet generations listed, checked again once everything is read.
+        let mut generations = Vec::new();
         for (index, source) in self.sources.iter().enumerate() {
             match source {
                 Source::File(path) => {
@@ -210,7 +212,7 @@ impl DocumentStore {
                             Listing {
                                 from: dir.clone(),
                                 keys: previous.listed.get(&index).cloned().unwrap_or_default(),
-                                generation: false,
+                                generation: None,
                             }
                         }
                     };
@@ -218,8 +220,11 @@ impl DocumentStore {
                         candidates.entry(key.clone()).or_default().push(Candidate {
                             read: listing.from.join(key),
                             shown: dir.join(key),
-                            generation: listing.generation,
+                            generation: listing.generation.is_some(),
                         });
+                    }
+                    if let Some(generation) = listing.generation {
+                        generations.push((dir, generation, listing.from));
                     }
                     listed.insert(index, listing.keys);
                 }
@@ -273,6 +278,14 @@ impl DocumentStore {
             };
             if let Some(slot) = slot {
                 slots.insert(key, slot);
+            }
+        }
+
+        // A generation swapped away meanwhile may have been read while kubelet deleted it
+        // (a partial listing, without an error): start over from the current one.
+        for (dir, generation, from) in generations {
+            if current_generation(dir).as_ref() != Some(&generation) {
+                return Err(Vanished::Generation(from));
             }
         }
 

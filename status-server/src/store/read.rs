@@ -27,8 +27,8 @@ use status_core::MAX_DOCUMENT_BYTES;
 pub(super) struct Listing {
     /// Where the keys are read from.
     pub(super) from: PathBuf,
-    /// Whether that is a kubelet generation (`..data` resolved).
-    pub(super) generation: bool,
+    /// The kubelet generation it is (what `..data` pointed at), if any.
+    pub(super) generation: Option<PathBuf>,
     pub(super) keys: BTreeSet<String>,
 }
 
@@ -48,18 +48,18 @@ pub(super) enum ListError {
 /// (`..data`, `..2026_...`) start with dots and are skipped. Entries that are not regular
 /// files (a FIFO, a device) are listed: reading them refuses them, and says so.
 pub(super) fn list_keys(dir: &Path) -> Result<Listing, ListError> {
-    let generation = match std::fs::read_link(dir.join("..data")) {
-        // Relative (kubelet's) or absolute, the target is resolved once, here.
-        Ok(target) => Some(dir.join(target)),
-        Err(_) => None,
-    };
-    let from = generation.clone().unwrap_or_else(|| dir.to_path_buf());
+    let generation = current_generation(dir);
+    // Relative (kubelet's) or absolute, the target is resolved once, here.
+    let from = generation
+        .as_ref()
+        .map_or_else(|| dir.to_path_buf(), |target| dir.join(target));
     let keys = match keys_of(&from) {
         Ok(keys) => keys,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(match generation {
-                Some(generation) if dir.is_dir() => ListError::Vanished(generation),
-                _ => ListError::Missing,
+            return Err(if generation.is_some() && dir.is_dir() {
+                ListError::Vanished(from)
+            } else {
+                ListError::Missing
             });
         }
         Err(e) => return Err(ListError::Unlistable(e)),
@@ -67,8 +67,16 @@ pub(super) fn list_keys(dir: &Path) -> Result<Listing, ListError> {
     Ok(Listing {
         from,
         keys,
-        generation: generation.is_some(),
+        generation,
     })
+}
+
+/// What `dir/..data` points at now: the current kubelet generation, if `dir` is a kubelet
+/// volume. Kubelet deletes a generation only after `..data` has moved away from it, so a
+/// generation that is still current after a scan's reads was whole while they were made (a
+/// listing of one being deleted could be partial, without any error).
+pub(super) fn current_generation(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_link(dir.join("..data")).ok()
 }
 
 fn keys_of(dir: &Path) -> io::Result<BTreeSet<String>> {
