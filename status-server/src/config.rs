@@ -10,6 +10,8 @@ use status_kube::names;
 
 /// How status-server is configured: every flag also reads a `STATUS_SERVER_*` variable.
 ///
+/// (`--help` shows `about` only: this comment is for rustdoc.)
+///
 /// ```
 /// use status_server::Config;
 /// let config = Config::try_parse_from(["status-server", "--file", "status.json", "--listen", "127.0.0.1:0"])?;
@@ -22,7 +24,8 @@ use status_kube::names;
     version,
     about = "Serves GitOps status documents over HTTP, reloads them live from ConfigMap mounts \
              or by watching ConfigMaps, serves Argo CD Applications as documents, and exports \
-             Prometheus metrics."
+             Prometheus metrics.",
+    long_about = None
 )]
 #[command(group(
     ArgGroup::new("source")
@@ -149,8 +152,8 @@ pub struct Config {
     pub log_format: LogFormat,
 
     /// Report a document as stale (`gitops_status_stale` = 1) when its `last_check` is older
-    /// than this, such as `10m`, `1h30m` or `90` (seconds).
-    #[arg(long, env = "STATUS_SERVER_STALE_AFTER", value_name = "DURATION", value_parser = duration::parse)]
+    /// than this, such as `10m`, `1h30m` or `90` (seconds); more than zero.
+    #[arg(long, env = "STATUS_SERVER_STALE_AFTER", value_name = "DURATION", value_parser = parse_stale_after)]
     pub stale_after: Option<Duration>,
 
     /// HTTP worker threads [default: the cgroup CPU quota rounded up, at least 1, at most the
@@ -159,12 +162,12 @@ pub struct Config {
     pub workers: Option<usize>,
 
     /// Re-read every directory this often even when no file event arrived (a fallback for
-    /// file systems where inotify does not report changes).
+    /// file systems where inotify does not report changes); at least 100ms.
     #[arg(
         long,
         env = "STATUS_SERVER_RESCAN_INTERVAL",
         value_name = "DURATION",
-        value_parser = duration::parse,
+        value_parser = parse_rescan_interval,
         default_value = "10s"
     )]
     pub rescan_interval: Duration,
@@ -206,6 +209,30 @@ fn parse_selector(s: &str) -> Result<String, String> {
         ));
     }
     Ok(s.to_owned())
+}
+
+/// The shortest `--rescan-interval`: a re-scan reads every document, so a shorter one would
+/// only keep a core busy (inotify reports changes sooner anyway).
+pub(crate) const MIN_RESCAN_INTERVAL: Duration = Duration::from_millis(100);
+
+fn parse_rescan_interval(s: &str) -> Result<Duration, String> {
+    let interval = duration::parse(s).map_err(|e| e.to_string())?;
+    if interval < MIN_RESCAN_INTERVAL {
+        return Err(format!(
+            "`{s}` is too short: re-scanning more often than every 100ms would only keep a core busy (inotify reports changes at once; the default is 10s)"
+        ));
+    }
+    Ok(interval)
+}
+
+fn parse_stale_after(s: &str) -> Result<Duration, String> {
+    let after = duration::parse(s).map_err(|e| e.to_string())?;
+    if after.is_zero() {
+        return Err(format!(
+            "`{s}` is no time at all: every document would be stale at once (such as 10m, 1h, 1d)"
+        ));
+    }
+    Ok(after)
 }
 
 fn parse_workers(s: &str) -> Result<usize, String> {
@@ -289,6 +316,34 @@ mod tests {
                 "{bad:?}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn absurd_durations_are_usage_errors_naming_the_flag() {
+        for (flag, value, says) in [
+            ("--rescan-interval", "0s", "too short"),
+            ("--rescan-interval", "0", "too short"),
+            ("--rescan-interval", "99ms", "too short"),
+            (
+                "--rescan-interval",
+                "18446744073709551615s",
+                "at most 10 years",
+            ),
+            ("--stale-after", "0", "no time at all"),
+            ("--stale-after", "0ms", "no time at all"),
+            ("--stale-after", "18446744073709551615s", "at most 10 years"),
+        ] {
+            let err =
+                Config::try_parse_from(["status-server", "--file", "f", flag, value]).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
+            let err = err.to_string();
+            assert!(err.contains(flag), "{flag} {value}: {err}");
+            assert!(err.contains(says), "{flag} {value}: {err}");
+        }
+        let config =
+            Config::try_parse_from(["status-server", "--file", "f", "--rescan-interval", "100ms"])
+                .unwrap();
+        assert_eq!(config.rescan_interval, MIN_RESCAN_INTERVAL);
     }
 
     #[test]

@@ -27,6 +27,7 @@ use crate::representation::Body;
 use crate::snapshot::{PRIMARY_KEY, Snapshot};
 
 mod people;
+mod unread_body;
 
 use people::{BadgeFormat, badge, html_key, page};
 
@@ -127,12 +128,15 @@ const ROUTES: [&str; 12] = [
 ];
 
 /// The one handler behind every path.
-pub(crate) async fn dispatch(req: HttpRequest) -> HttpResponse {
+pub(crate) async fn dispatch(req: HttpRequest, payload: actix_web::web::Payload) -> HttpResponse {
     let start = Instant::now();
     let Some(state) = req.app_data::<AppState>() else {
         return HttpResponse::InternalServerError().finish();
     };
-    let (route, response) = respond(&req, state);
+    let (route, mut response) = respond(&req, state);
+    if unread_body::has_body(req.headers()) {
+        response = unread_body::closing(response, payload);
+    }
     state
         .metrics
         .observe_request(route, response.status().as_u16(), start.elapsed());
@@ -143,8 +147,7 @@ fn respond(req: &HttpRequest, state: &AppState) -> (&'static str, HttpResponse) 
     let path = req.path();
     let route = route_of(path);
     if let Kind::Other = route.kind {
-        // Echo at most 200 bytes of the path: the body stays small whatever was asked.
-        let shown = path.get(..200).map_or(path, |p| p);
+        let shown = echoed(path);
         return (
             route.label,
             error(
@@ -159,7 +162,7 @@ fn respond(req: &HttpRequest, state: &AppState) -> (&'static str, HttpResponse) 
         let mut response = error(
             StatusCode::METHOD_NOT_ALLOWED,
             json!({"error": "method_not_allowed",
-                   "message": format!("{method} is not allowed on {path}; use GET or HEAD")}),
+                   "message": format!("{method} is not allowed on {}; use GET or HEAD", echoed(path))}),
         );
         response.headers_mut().insert(header::ALLOW, GET_HEAD);
         return (route.label, response);
@@ -189,6 +192,19 @@ fn respond(req: &HttpRequest, state: &AppState) -> (&'static str, HttpResponse) 
         Kind::Other => not_found_document(path),
     };
     (route.label, response)
+}
+
+/// How much of a path an error body echoes, in bytes: the body stays small whatever was asked.
+const ECHOED_PATH_BYTES: usize = 200;
+
+/// The path as an error body echoes it: its first [`ECHOED_PATH_BYTES`] at most, cut at a
+/// character boundary (a raw request line may carry UTF-8).
+fn echoed(path: &str) -> &str {
+    let mut end = path.len().min(ECHOED_PATH_BYTES);
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    &path[..end]
 }
 
 #[derive(Debug, Clone)]
@@ -491,6 +507,16 @@ fn error(code: StatusCode, body: serde_json::Value) -> HttpResponse {
 mod tests {
     use super::*;
     use actix_web::test::TestRequest;
+
+    #[test]
+    fn an_echoed_path_is_cut_at_a_character_boundary() {
+        let ascii = format!("/{}", "a".repeat(300));
+        assert_eq!(echoed(&ascii).len(), 200);
+        // Byte 200 inside a two-byte character: the cut is before it, never the whole path.
+        let utf8 = format!("/{}{}", "a".repeat(198), "é".repeat(300));
+        assert_eq!(echoed(&utf8), &utf8[..199]);
+        assert_eq!(echoed("/short"), "/short");
+    }
 
     fn accepts(value: &str) -> bool {
         let req = TestRequest::default()

@@ -25,8 +25,10 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod config;
+mod connections;
 mod http;
 mod layer;
+mod log;
 mod merge;
 mod metrics;
 mod pages;
@@ -40,7 +42,6 @@ mod store;
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
 use anyhow::{Context, bail};
@@ -64,10 +65,6 @@ use crate::store::{DocumentStore, Source};
 /// use a directory of their own.
 const SERVICE_ACCOUNT_DIR_VAR: &str = "STATUS_SERVER_SERVICEACCOUNT_DIR";
 
-/// How long a client has to send its request head after connecting (slowloris).
-const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long an idle keep-alive connection stays open.
-const KEEP_ALIVE: Duration = Duration::from_secs(30);
 /// How long in-flight requests get to finish after SIGTERM (under the 5 s a pod is promised).
 const SHUTDOWN_TIMEOUT_SECS: u64 = 3;
 
@@ -247,6 +244,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = listener.local_addr()?.port();
         let workers = config.worker_count();
+        let max_connections = connections::max_connections_per_worker(workers);
         let state = AppState { snapshot, metrics };
         let server = HttpServer::new(move || {
             App::new()
@@ -257,13 +255,15 @@ impl Application {
         // Responses are written whole; Nagle's algorithm would only hold back the tail of one
         // behind the ACK of the previous on a keep-alive connection (nginx sets it too).
         .tcp_nodelay(true)
-        .keep_alive(KEEP_ALIVE)
-        .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
-        .client_disconnect_timeout(Duration::from_secs(1))
+        .keep_alive(connections::KEEP_ALIVE)
+        .client_request_timeout(connections::CLIENT_REQUEST_TIMEOUT)
+        .client_disconnect_timeout(connections::CLIENT_DISCONNECT_TIMEOUT)
+        .max_connections(max_connections)
+        .on_connect(connections::on_connect)
         .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
         .listen(listener)?
         .run();
-        tracing::info!(address = %config.listen, port, workers, "listening");
+        tracing::info!(address = %config.listen, port, workers, max_connections = max_connections * workers, "listening");
         Ok(Application {
             port,
             server,

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+use crate::log::{EscapedFields, printable};
 use crate::{Application, Config, LogFormat};
 
 /// Runs the server with these arguments (the first is the name it was called by, as in
@@ -26,10 +27,25 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "exiting");
-            // What the standard library's `Termination` prints for `main`'s `Err` (the
-            // binary's behaviour before it called this function).
-            eprintln!("Error: {e:?}");
+            print_error(&e);
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// What the standard library's `Termination` prints for `main`'s `Err` (anyhow's `{:?}`: the
+/// error, then its causes), each message escaped: a path given as a flag is anyone's text.
+fn print_error(e: &anyhow::Error) {
+    eprintln!("Error: {}", printable(&e.to_string()));
+    let causes: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
+    match causes.as_slice() {
+        [] => {}
+        [cause] => eprintln!("\nCaused by:\n    {}", printable(cause)),
+        causes => {
+            eprintln!("\nCaused by:");
+            for (i, cause) in causes.iter().enumerate() {
+                eprintln!("    {i}: {}", printable(cause));
+            }
         }
     }
 }
@@ -55,6 +71,7 @@ fn init_tracing(format: LogFormat) {
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().with_current_span(false).init(),
-        LogFormat::Text => builder.init(),
+        // Every value from outside escaped: a file name cannot start a line of its own.
+        LogFormat::Text => builder.fmt_fields(EscapedFields::default()).init(),
     }
 }

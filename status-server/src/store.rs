@@ -8,15 +8,17 @@
 //! rebuilt.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use status_core::MAX_DOCUMENT_BYTES;
-
 use crate::layer::{Entry, LoadError, Slot, Slots, content_hash_u64};
 use crate::snapshot::PRIMARY_KEY;
+
+mod read;
+
+use read::{ListError, Listing, current_generation, list_keys, read_bounded};
 
 /// Where documents come from, in increasing precedence.
 #[derive(Debug, Clone)]
@@ -95,6 +97,9 @@ pub(crate) struct DocumentStore {
 /// swap in progress), and how long it waits in between.
 const RACE_RETRIES: u32 = 5;
 const RACE_PAUSE: Duration = Duration::from_millis(20);
+/// How often a scan is retried when the kubelet generation it listed was removed before every
+/// key was read (a newer one is in place already, so without a pause).
+const GENERATION_RETRIES: u32 = 50;
 
 impl DocumentStore {
     /// A store over these sources (later ones win per key).
@@ -124,20 +129,30 @@ impl DocumentStore {
     }
 
     fn scan_retrying(&self, previous: &FileLayer) -> (Option<FileLayer>, ScanReport) {
-        let mut attempt = 0;
+        let (mut files, mut generations) = (0, 0);
         loop {
             match self.try_scan(previous) {
                 Ok(result) => return result,
-                Err(Vanished(path)) if attempt < RACE_RETRIES => {
+                Err(Vanished::File(path)) if files < RACE_RETRIES => {
                     tracing::debug!(path = %path.display(), "file vanished during scan, retrying");
-                    attempt += 1;
+                    files += 1;
                     std::thread::sleep(RACE_PAUSE);
                 }
-                Err(Vanished(path)) => {
+                Err(Vanished::File(path)) => {
                     // Give up waiting for the swap to settle: pass over the file this time (its
                     // last good version stays served); the next event or re-scan corrects it.
                     tracing::debug!(path = %path.display(), "file keeps vanishing; scanning without it");
                     return self.scan_lenient(previous);
+                }
+                Err(Vanished::Generation(path)) if generations < GENERATION_RETRIES => {
+                    tracing::debug!(path = %path.display(), "ConfigMap generation replaced during scan, retrying");
+                    generations += 1;
+                }
+                Err(Vanished::Generation(path)) => {
+                    // Swapped faster than it can be read: keep everything as it is rather than
+                    // serve a mix of generations; the swaps' own events bring the next scan.
+                    tracing::debug!(path = %path.display(), "ConfigMap generations keep changing; scanning again later");
+                    return (None, ScanReport::default());
                 }
             }
         }
@@ -160,22 +175,33 @@ impl DocumentStore {
         let mut report = ScanReport::default();
         let dangling = self.dangling().clone();
         // Every key with its candidate files, lowest precedence first.
-        let mut candidates: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+        let mut candidates: BTreeMap<String, Vec<Candidate>> = BTreeMap::new();
         let mut listed = BTreeMap::new();
+        // The kubelet generations listed, checked again once everything is read.
+        let mut generations = Vec::new();
         for (index, source) in self.sources.iter().enumerate() {
             match source {
-                Source::File(path) => candidates
-                    .entry(PRIMARY_KEY.to_owned())
-                    .or_default()
-                    .push(path.clone()),
+                Source::File(path) => {
+                    candidates
+                        .entry(PRIMARY_KEY.to_owned())
+                        .or_default()
+                        .push(Candidate {
+                            read: path.clone(),
+                            shown: path.clone(),
+                            generation: false,
+                        })
+                }
                 Source::Dir(dir) => {
-                    let keys = match list_keys(dir) {
-                        Ok(keys) => keys,
-                        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    let listing = match list_keys(dir) {
+                        Ok(listing) => listing,
+                        Err(ListError::Missing) => {
                             report.missing.push(dir.clone());
                             continue;
                         }
-                        Err(e) => {
+                        Err(ListError::Vanished(generation)) => {
+                            return Err(Vanished::Generation(generation));
+                        }
+                        Err(ListError::Unlistable(e)) => {
                             // An unlistable directory keeps the keys it last listed, at its own
                             // precedence: better stale than gone, and no other directory's
                             // deletions are held up. Reading them decides: a file that can
@@ -183,16 +209,24 @@ impl DocumentStore {
                             // version, and the last good one stays served.
                             tracing::error!(dir = %dir.display(), error = %e, "cannot list directory; keeping its documents");
                             report.unlistable.push(dir.clone());
-                            previous.listed.get(&index).cloned().unwrap_or_default()
+                            Listing {
+                                from: dir.clone(),
+                                keys: previous.listed.get(&index).cloned().unwrap_or_default(),
+                                generation: None,
+                            }
                         }
                     };
-                    for key in &keys {
-                        candidates
-                            .entry(key.clone())
-                            .or_default()
-                            .push(dir.join(key));
+                    for key in &listing.keys {
+                        candidates.entry(key.clone()).or_default().push(Candidate {
+                            read: listing.from.join(key),
+                            shown: dir.join(key),
+                            generation: listing.generation.is_some(),
+                        });
                     }
-                    listed.insert(index, keys);
+                    if let Some(generation) = listing.generation {
+                        generations.push((dir, generation, listing.from));
+                    }
+                    listed.insert(index, listing.keys);
                 }
             }
         }
@@ -209,17 +243,21 @@ impl DocumentStore {
                 // Listed but not there: a dangling link. The key is still listed, so it is not
                 // deleted: keep what it served (or an earlier directory's valid version). Only
                 // a key that is no longer listed goes away.
-                Loaded::Gone if lenient || dangling.contains(latest) => {
-                    report.gone.insert(latest.clone());
+                // A kubelet generation never loses a file but all at once: it was removed.
+                Loaded::Gone if latest.generation => {
+                    return Err(Vanished::Generation(latest.read.clone()));
+                }
+                Loaded::Gone if lenient || dangling.contains(&latest.shown) => {
+                    report.gone.insert(latest.shown.clone());
                     old.cloned().or_else(|| {
-                        let served = earlier.iter().rev().find_map(|p| load_valid(p))?;
+                        let served = earlier.iter().rev().find_map(load_valid)?;
                         Some(Slot {
                             served: Some(served),
                             error: None,
                         })
                     })
                 }
-                Loaded::Gone => return Err(Vanished(latest.clone())),
+                Loaded::Gone => return Err(Vanished::File(latest.read.clone())),
                 Loaded::Valid(entry) => Some(Slot {
                     served: Some(entry),
                     error: None,
@@ -231,7 +269,7 @@ impl DocumentStore {
                     // Keep the last good version; with none, the best earlier directory's.
                     let served = old
                         .and_then(|s| s.served.clone())
-                        .or_else(|| earlier.iter().rev().find_map(|p| load_valid(p)));
+                        .or_else(|| earlier.iter().rev().find_map(load_valid));
                     Some(Slot {
                         served,
                         error: Some(error),
@@ -240,6 +278,14 @@ impl DocumentStore {
             };
             if let Some(slot) = slot {
                 slots.insert(key, slot);
+            }
+        }
+
+        // A generation swapped away meanwhile may have been read while kubelet deleted it
+        // (a partial listing, without an error): start over from the current one.
+        for (dir, generation, from) in generations {
+            if current_generation(dir).as_ref() != Some(&generation) {
+                return Err(Vanished::Generation(from));
             }
         }
 
@@ -264,8 +310,24 @@ impl DocumentStore {
     }
 }
 
-/// A file listed in a directory could not be opened any more: a swap is under way.
-struct Vanished(PathBuf);
+/// What a scan listed was gone when it was read: a swap is under way.
+enum Vanished {
+    /// A file (a key's link dangles).
+    File(PathBuf),
+    /// The kubelet generation listed (what `..data` pointed at) was removed.
+    Generation(PathBuf),
+}
+
+/// A file that may hold a key's document.
+#[derive(Debug, Clone)]
+struct Candidate {
+    /// Where it is read: in a kubelet volume, inside the generation listed.
+    read: PathBuf,
+    /// How messages name it (the directory and the key, as people know it).
+    shown: PathBuf,
+    /// Whether it is read from a kubelet generation (`..data` resolved).
+    generation: bool,
+}
 
 enum Loaded {
     /// Same bytes as the version already known (served or rejected).
@@ -284,8 +346,9 @@ enum Loaded {
 }
 
 /// Loads the latest version of a key.
-fn load(path: &Path, old: Option<&Slot>) -> Loaded {
-    let (bytes, modified) = match read_bounded(path) {
+fn load(candidate: &Candidate, old: Option<&Slot>) -> Loaded {
+    let path = &candidate.shown;
+    let (bytes, modified) = match read_bounded(&candidate.read) {
         Ok(read) => read,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Loaded::Gone,
         Err(e) => {
@@ -334,9 +397,9 @@ fn load(path: &Path, old: Option<&Slot>) -> Loaded {
 }
 
 /// Loads a file only when it is valid (the fallback to an earlier directory).
-fn load_valid(path: &Path) -> Option<Arc<Entry>> {
-    let (bytes, modified) = read_bounded(path).ok()?;
-    match validate(path, bytes, modified) {
+fn load_valid(candidate: &Candidate) -> Option<Arc<Entry>> {
+    let (bytes, modified) = read_bounded(&candidate.read).ok()?;
+    match validate(&candidate.shown, bytes, modified) {
         Loaded::Valid(entry) => Some(entry),
         _ => None,
     }
@@ -349,191 +412,5 @@ fn validate(path: &Path, bytes: Vec<u8>, modified: SystemTime) -> Loaded {
     }
 }
 
-/// The document keys of a directory: entries whose names are document keys
-/// ([`status_core::is_document_key`]) and that are (or link to) files. Kubelet's own entries
-/// (`..data`, `..2026_...`) start with dots and are skipped.
-fn list_keys(dir: &Path) -> io::Result<BTreeSet<String>> {
-    let mut keys = BTreeSet::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        // Only names that could be ConfigMap document keys: the same rule as the routes, so
-        // every listed document can be asked for by name.
-        if !status_core::is_document_key(&name) {
-            continue;
-        }
-        // `metadata` follows the symlink: a link to a directory is not a document. A dangling
-        // link (mid-swap) still counts; reading it decides.
-        match std::fs::metadata(entry.path()) {
-            Ok(meta) if !meta.is_file() => continue,
-            _ => {}
-        }
-        keys.insert(name);
-    }
-    Ok(keys)
-}
-
-/// Reads a file, at most one byte past the document limit (status-core then reports it as too
-/// large without us holding an arbitrarily large file in memory).
-fn read_bounded(path: &Path) -> io::Result<(Vec<u8>, SystemTime)> {
-    let file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(io::Error::other("not a regular file"));
-    }
-    let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-    let mut bytes = Vec::with_capacity(
-        usize::try_from(meta.len())
-            .unwrap_or(0)
-            .min(MAX_DOCUMENT_BYTES + 1),
-    );
-    file.take(MAX_DOCUMENT_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)?;
-    Ok((bytes, modified))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const DOC: &str = r#"{"repo":"r","server":"s","sync_status":"SYNCED","drift_count":0,"files":[],"last_check":"2026-04-21T12:30:00Z"}"#;
-
-    #[test]
-    fn later_dirs_win_and_hidden_entries_are_skipped() {
-        let low = tempfile::tempdir().unwrap();
-        let high = tempfile::tempdir().unwrap();
-        std::fs::write(low.path().join("status.json"), DOC).unwrap();
-        std::fs::write(low.path().join("other.json"), DOC).unwrap();
-        std::fs::write(low.path().join("..hidden.json"), DOC).unwrap();
-        std::fs::write(low.path().join("notes.txt"), DOC).unwrap();
-        // Not a ConfigMap key, so no route could serve it: not listed either.
-        std::fs::write(low.path().join("my status.json"), DOC).unwrap();
-        let newer = DOC.replace("\"r\"", "\"r2\"");
-        std::fs::write(high.path().join("status.json"), &newer).unwrap();
-        let store = DocumentStore::new(vec![
-            Source::Dir(low.path().into()),
-            Source::Dir(high.path().into()),
-        ]);
-        let (snapshot, _) = store.scan(&FileLayer::empty());
-        let snapshot = snapshot.unwrap();
-        assert_eq!(
-            snapshot.slots.keys().collect::<Vec<_>>(),
-            ["other.json", "status.json"]
-        );
-        let served = snapshot.slots["status.json"].served.as_ref().unwrap();
-        assert_eq!(served.content.bytes, newer.as_bytes());
-        assert!(snapshot.slots.values().all(|s| s.served.is_some()));
-        // A second scan with nothing changed reports no change.
-        assert!(store.scan(&snapshot).0.is_none());
-    }
-
-    #[test]
-    fn invalid_latest_falls_back_to_an_earlier_valid_dir() {
-        let low = tempfile::tempdir().unwrap();
-        let high = tempfile::tempdir().unwrap();
-        std::fs::write(low.path().join("status.json"), DOC).unwrap();
-        std::fs::write(high.path().join("status.json"), "{").unwrap();
-        let store = DocumentStore::new(vec![
-            Source::Dir(low.path().into()),
-            Source::Dir(high.path().into()),
-        ]);
-        let (snapshot, report) = store.scan(&FileLayer::empty());
-        let snapshot = snapshot.unwrap();
-        let slot = &snapshot.slots["status.json"];
-        assert_eq!(slot.served.as_ref().unwrap().content.bytes, DOC.as_bytes());
-        assert!(slot.error.is_some());
-        assert_eq!(report.rejected.len(), 1);
-        // The same bad bytes are not reported again.
-        let (again, report) = store.scan(&snapshot);
-        assert!(again.is_none());
-        assert!(report.rejected.is_empty());
-    }
-
-    /// Turns a directory into something that cannot be listed (a file: listing fails with
-    /// "not a directory", which works as root too, unlike permissions).
-    fn make_unlistable(dir: &Path) {
-        std::fs::remove_dir_all(dir).unwrap();
-        std::fs::write(dir, "not a directory").unwrap();
-    }
-
-    fn served(snapshot: &FileLayer, key: &str) -> Option<String> {
-        let slot = snapshot.slots.get(key)?;
-        let entry = slot.served.as_ref()?;
-        Some(String::from_utf8(entry.content.bytes.to_vec()).unwrap())
-    }
-
-    #[test]
-    fn an_unlistable_dir_keeps_only_its_own_keys_at_its_precedence() {
-        let root = tempfile::tempdir().unwrap();
-        let low = root.path().join("low");
-        let high = root.path().join("high");
-        std::fs::create_dir(&low).unwrap();
-        std::fs::create_dir(&high).unwrap();
-        let doc = |repo: &str| DOC.replace("\"r\"", &format!("\"{repo}\""));
-        std::fs::write(low.join("status.json"), doc("default")).unwrap();
-        std::fs::write(low.join("other.json"), doc("other")).unwrap();
-        std::fs::write(high.join("status.json"), doc("live")).unwrap();
-        std::fs::write(high.join("live.json"), doc("live-only")).unwrap();
-        let store = DocumentStore::new(vec![Source::Dir(low.clone()), Source::Dir(high.clone())]);
-        let first = store.scan(&FileLayer::empty()).0.unwrap();
-        assert_eq!(served(&first, "status.json"), Some(doc("live")));
-
-        // The high directory cannot be listed; meanwhile a key is deleted from the low one.
-        make_unlistable(&high);
-        std::fs::remove_file(low.join("other.json")).unwrap();
-        let second = store.scan(&first).0.unwrap();
-        // The deletion in the readable directory is served...
-        assert_eq!(served(&second, "other.json"), None);
-        assert!(!second.slots.contains_key("other.json"));
-        // ...the unlistable directory's keys stay, and still win over the low directory.
-        assert_eq!(served(&second, "status.json"), Some(doc("live")));
-        assert_eq!(served(&second, "live.json"), Some(doc("live-only")));
-        // Still unlistable on the next scan: the same keys, nothing new.
-        let third = store.scan(&second).0;
-        let third = third.as_ref().unwrap_or(&second);
-        assert_eq!(served(third, "status.json"), Some(doc("live")));
-        assert_eq!(served(third, "live.json"), Some(doc("live-only")));
-        assert!(!third.slots.contains_key("other.json"));
-
-        // Listable again without live.json: it goes.
-        std::fs::remove_file(&high).unwrap();
-        std::fs::create_dir(&high).unwrap();
-        std::fs::write(high.join("status.json"), doc("live")).unwrap();
-        let fourth = store.scan(third).0.unwrap();
-        assert_eq!(served(&fourth, "live.json"), None);
-        assert_eq!(served(&fourth, "status.json"), Some(doc("live")));
-        assert!(fourth.slots["status.json"].error.is_none());
-    }
-
-    #[test]
-    fn a_dangling_link_keeps_the_last_good_version_until_it_is_unlisted() {
-        let dir = tempfile::tempdir().unwrap();
-        let key = dir.path().join("status.json");
-        std::fs::write(&key, DOC).unwrap();
-        let store = DocumentStore::new(vec![Source::Dir(dir.path().into())]);
-        let first = store.scan(&FileLayer::empty()).0.unwrap();
-        assert!(first.is_ready());
-
-        // The key becomes a link to nothing (a swap that never completes).
-        std::fs::remove_file(&key).unwrap();
-        std::os::unix::fs::symlink(dir.path().join("..data/status.json"), &key).unwrap();
-        let (second, _) = store.scan(&first);
-        let second = second.as_ref().unwrap_or(&first);
-        assert!(second.is_ready(), "the last good version stays served");
-        assert_eq!(served(second, "status.json").as_deref(), Some(DOC));
-        // The link is remembered as dangling: later scans do not wait for it again.
-        assert!(store.dangling().contains(&key));
-        let (third, _) = store.scan(second);
-        let third = third.as_ref().unwrap_or(second);
-        assert!(third.is_ready());
-
-        // Once the key is no longer listed, it goes.
-        std::fs::remove_file(&key).unwrap();
-        let fourth = store.scan(third).0.unwrap();
-        assert!(!fourth.is_ready());
-        assert!(!fourth.slots.contains_key("status.json"));
-        assert!(store.dangling().is_empty());
-    }
-}
+mod tests;

@@ -20,6 +20,9 @@ use crate::store::{DocumentStore, FileLayer, ScanReport};
 
 /// How long to wait after an event for the rest of its burst (kubelet's swap is several events).
 const SETTLE: Duration = Duration::from_millis(15);
+/// How long a shutdown waits for a scan in progress. Reads never block (`store/read.rs`), but
+/// a file system can (a hung NFS mount): the process exits without the thread then.
+const STOP_WAIT: Duration = Duration::from_secs(1);
 
 enum Message {
     Changed,
@@ -31,6 +34,8 @@ enum Message {
 pub(crate) struct FileSource {
     tx: Sender<Message>,
     thread: Option<JoinHandle<()>>,
+    /// Disconnected when the thread ends.
+    done: mpsc::Receiver<()>,
 }
 
 impl FileSource {
@@ -43,6 +48,7 @@ impl FileSource {
         interval: Duration,
     ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel();
+        let (ended, done) = mpsc::channel::<()>();
         let events = tx.clone();
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             match event {
@@ -78,6 +84,7 @@ impl FileSource {
         let thread = std::thread::Builder::new()
             .name("files".into())
             .spawn(move || {
+                let _ended = ended;
                 loop {
                     match rx.recv_timeout(interval) {
                         Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => break,
@@ -95,6 +102,7 @@ impl FileSource {
         Ok(Self {
             tx,
             thread: Some(thread),
+            done,
         })
     }
 }
@@ -107,8 +115,14 @@ fn drain(rx: &mpsc::Receiver<Message>) -> bool {
 impl Drop for FileSource {
     fn drop(&mut self) {
         drop(self.tx.send(Message::Stop));
-        if let Some(thread) = self.thread.take() {
-            drop(thread.join());
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        match self.done.recv_timeout(STOP_WAIT) {
+            Err(RecvTimeoutError::Timeout) => {
+                tracing::warn!("the file source is still reading; stopping without it");
+            }
+            _ => drop(thread.join()),
         }
     }
 }

@@ -42,6 +42,26 @@ fn a_missing_file_exits_1_naming_it() {
     );
 }
 
+/// A path given as a flag is printed escaped: it cannot start a line of its own.
+#[test]
+fn a_missing_file_is_named_escaped() {
+    let (code, stderr) = status_server(&[
+        "--file",
+        "/nonexistent/x\nINJECTED.json",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(r"--file /nonexistent/x\nINJECTED.json: no such file"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("INJECTED")),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn env_variables_configure_it() {
     // STATUS_SERVER_FILE alone is enough to satisfy "--file or --dir".
@@ -107,4 +127,36 @@ async fn status_server_dir_is_comma_separated_and_later_wins() {
     drop(child.wait());
     assert_eq!(body, doc("high", 0));
     assert_eq!(only_low, (200, doc("only-low", 0)));
+}
+
+/// `--help` is for a terminal: no rustdoc code block, no Markdown fences.
+#[test]
+fn help_is_for_a_terminal() {
+    let output = Command::new(env!("CARGO_BIN_EXE_status-server"))
+        .env_clear()
+        .arg("--help")
+        .output()
+        .expect("run status-server");
+    assert_eq!(output.status.code(), Some(0));
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(!help.contains("```"), "{help}");
+    // clap indents the blank line between a flag's text and its variable.
+    let help: Vec<&str> = help.lines().map(str::trim_end).collect();
+    insta::assert_snapshot!(help.join("\n"));
+}
+
+/// Durations that make no sense for a flag are usage errors naming it.
+#[test]
+fn absurd_durations_exit_2_naming_the_flag() {
+    for (flag, value) in [
+        ("--rescan-interval", "0s"),
+        ("--rescan-interval", "18446744073709551615s"),
+        ("--stale-after", "0"),
+        ("--stale-after", "18446744073709551615s"),
+    ] {
+        let (code, stderr) = status_server(&["--file", "x.json", flag, value]);
+        assert_eq!(code, 2, "{flag} {value}: {stderr}");
+        assert!(stderr.contains(flag), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
 }

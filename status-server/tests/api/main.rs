@@ -5,12 +5,15 @@
 mod helpers;
 mod kubelet;
 
+mod binary;
 mod browser;
 mod cli;
 mod connections;
 mod documents;
+mod hostile_files;
 mod live;
 mod metrics;
 mod pages;
 mod reload;
 mod shutdown;
+mod slow_clients;
