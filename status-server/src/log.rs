@@ -3,12 +3,13 @@
 //! line break in it (`"x\nINJECTED level=ERROR ..."`) would otherwise print a line of its
 //! choosing. The JSON log escapes as JSON does.
 //!
-//! The escaping is statusctl's (`report::printable`): control characters as Rust writes them
-//! (`\n`, `\r`, `\u{1b}`), and the Unicode line separators and bidirectional controls.
+//! The escaping is status-core's `printable`, which statusctl uses too: control characters as
+//! Rust writes them (`\n`, `\r`, `\u{1b}`), and the Unicode line separators and bidirectional
+//! controls.
 
-use std::borrow::Cow;
 use std::fmt;
 
+use status_core::printable;
 use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::FormatFields;
 use tracing_subscriber::fmt::format::{DefaultFields, Writer};
@@ -29,32 +30,6 @@ impl<'writer> FormatFields<'writer> for EscapedFields {
         self.inner.format_fields(Writer::new(&mut text), fields)?;
         writer.write_str(&printable(&text))
     }
-}
-
-/// `s` with every character that could break a line or drive a terminal escaped.
-pub(crate) fn printable(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_escape) {
-        return Cow::Borrowed(s);
-    }
-    let mut text = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if needs_escape(c) {
-            text.extend(c.escape_default());
-        } else {
-            text.push(c);
-        }
-    }
-    Cow::Owned(text)
-}
-
-fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            // Line and paragraph separators: line breaks to some viewers.
-            '\u{2028}' | '\u{2029}'
-            // Bidirectional embeddings, overrides and isolates.
-            | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-        )
 }
 
 #[cfg(test)]
@@ -104,15 +79,7 @@ mod tests {
             log.contains(r"from=nl\nINJECTED level=ERROR x\u{1b}[31m"),
             "{log}"
         );
-        assert!(
-            !log.trim_end_matches('\n').chars().any(needs_escape),
-            "{log}"
-        );
-    }
-
-    #[test]
-    fn plain_text_is_kept() {
-        assert!(matches!(printable("naïve status.json ✓"), Cow::Borrowed(_)));
-        assert_eq!(printable("a\tb"), r"a\tb");
+        let line = log.trim_end_matches('\n');
+        assert_eq!(printable(line), line, "{log}");
     }
 }

@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::log::{EscapedFields, printable};
+use status_core::printable;
+
+use crate::log::EscapedFields;
 use crate::{Application, Config, LogFormat};
 
 /// Runs the server with these arguments (the first is the name it was called by, as in

@@ -6,8 +6,6 @@
 
 use std::io::{self, Write};
 
-use std::borrow::Cow;
-
 use serde_json::{Value, json};
 use status_core::{Finding, Report, Severity};
 
@@ -291,40 +289,10 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// The one escaping function for everything statusctl prints for people (findings, `check`'s
-/// summary, every message quoting a file, a server, the API or a flag): a status document is
-/// anyone's text, and a pipeline that can push can put `\n::error::` (a GitHub workflow
-/// command) or an ANSI escape into it. Escaped, such text stays inside its own line and no
-/// control byte reaches a terminal or a CI log.
-///
-/// `s` with every character that could break a line or drive a terminal escaped: control
-/// characters (C0, DEL, C1: `\n` becomes `\n`, ESC becomes `\u{1b}`, as Rust writes them), the
-/// Unicode line and paragraph separators, and the bidirectional controls that reorder what is
-/// shown. Everything else, non-ASCII text included, is kept.
-pub(crate) fn printable(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_escape) {
-        return Cow::Borrowed(s);
-    }
-    let mut text = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if needs_escape(c) {
-            text.extend(c.escape_default());
-        } else {
-            text.push(c);
-        }
-    }
-    Cow::Owned(text)
-}
-
-fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            // Line and paragraph separators: line breaks to some viewers.
-            '\u{2028}' | '\u{2029}'
-            // Bidirectional embeddings, overrides and isolates.
-            | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-        )
-}
+/// The one escaping rule for everything statusctl prints for people (findings, `check`'s
+/// summary, every message quoting a file, a server, the API or a flag): status-core's, shared
+/// with status-server's text log.
+pub(crate) use status_core::printable;
 
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
@@ -337,17 +305,6 @@ fn plural(n: usize, word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn control_characters_are_escaped_and_text_kept() {
-        assert_eq!(printable("ü a\nb\t"), "ü a\\nb\\t");
-        assert_eq!(printable("s\n::error::x"), "s\\n::error::x");
-        assert_eq!(printable("\u{1b}[31mred\u{7}"), "\\u{1b}[31mred\\u{7}");
-        // C1 (CSI) and DEL are control characters too.
-        assert_eq!(printable("\u{9b}2J\u{7f}"), "\\u{9b}2J\\u{7f}");
-        assert_eq!(printable("a\u{2028}b\u{202e}c"), "a\\u{2028}b\\u{202e}c");
-        assert!(matches!(printable("plain ✓"), Cow::Borrowed(_)));
-    }
 
     #[test]
     fn github_escapes_follow_the_toolkit() {
