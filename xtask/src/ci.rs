@@ -30,6 +30,7 @@ pub(crate) fn run(_args: &[String]) -> Result<()> {
             .env("INSTA_UPDATE", "no"),
     )?;
     // The chart checks (`cargo xtask chart`) are the `xtask --test chart` tests: already run above.
+    crate::crate_checks::run()?;
     crate::image::smoke()?;
     eprintln!("xtask ci: all checks passed");
     Ok(())

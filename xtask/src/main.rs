@@ -7,6 +7,7 @@ mod bench_push;
 mod chart;
 mod ci;
 mod codegen;
+mod crate_checks;
 mod host;
 mod image;
 #[cfg(test)]
@@ -22,7 +23,8 @@ const HELP: &str = "\
 cargo xtask <task>
 
 Tasks:
-  ci        everything CI checks: fmt, clippy, tools, codegen freshness, tests, chart, image
+  ci        everything CI checks: fmt, clippy, tools, codegen freshness, tests, chart, cargo doc,
+            cargo package, cargo deny, image
   codegen   write generated files (docs/status.schema.json, the chart's values.schema.json)
   tools     install the test tools under target/tools (helm 3, helm 4, kubectl, kubernetes-validate,
             checkov, cargo-deny)

@@ -1,0 +1,52 @@
+//! The crates as others get them, checked in `cargo xtask ci`: the rustdoc of every crate with
+//! warnings denied (a broken intra-doc link is a broken page on docs.rs), status-core built from
+//! its package (what `cargo publish` uploads: README, licence, files left out), and cargo-deny
+//! over the dependency tree (licences, wildcard requirements, sources).
+//!
+//! cargo-deny's `advisories` check needs the RustSec database, a download this CI cannot make;
+//! the release workflow runs it (see docs/testing.md). The other three need no network once the
+//! registry holds every crate of `Cargo.lock` (`cargo fetch`, which takes every platform's).
+
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::{cargo, run_cmd, tools};
+
+/// Runs the three checks, timing each (docs/testing.md records the times).
+pub(crate) fn run() -> Result<()> {
+    timed("cargo doc", || {
+        run_cmd(
+            cargo()
+                .args(["doc", "--workspace", "--no-deps"])
+                .env("RUSTDOCFLAGS", "-D warnings"),
+        )
+    })?;
+    timed("cargo package -p status-core", || {
+        // `--allow-dirty`: this checks that the package builds; whether it was committed is
+        // `cargo publish`'s business, and a local run of `cargo xtask ci` may have edits.
+        run_cmd(cargo().args(["package", "-p", "status-core", "--allow-dirty"]))
+    })?;
+    timed("cargo deny", || {
+        let deny = tools::cargo_deny()?;
+        run_cmd(cargo().args(["fetch", "--locked"]))?;
+        run_cmd(std::process::Command::new(deny).args([
+            "--offline",
+            "--locked",
+            "check",
+            "licenses",
+            "bans",
+            "sources",
+        ]))
+    })
+}
+
+fn timed(what: &str, step: impl FnOnce() -> Result<()>) -> Result<()> {
+    let started = Instant::now();
+    step()?;
+    eprintln!(
+        "xtask ci: {what} passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
