@@ -102,5 +102,7 @@ fn display(cmd: &Command) -> String {
 }
 
 fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    host::without_cargo_run_env(&mut cargo);
+    cargo
 }
