@@ -10,6 +10,7 @@ mod codegen;
 mod crate_checks;
 mod host;
 mod image;
+mod soak;
 #[cfg(test)]
 mod tidy;
 mod tools;
@@ -31,6 +32,8 @@ Tasks:
   chart     lint, render and validate the Helm chart with Helm 3 and Helm 4
   image     build the container image (static binaries, FROM scratch)
   bench     benchmarks: validate | server | push (all when none is named)
+  soak      [--duration 10m] the release server under steady load and churn; fails on errors or
+            growth; writes docs/images/soak*.svg and its part of docs/benchmarks.md
 ";
 
 fn main() -> ExitCode {
@@ -57,6 +60,7 @@ fn run() -> Result<()> {
         "bench" => bench::run(rest),
         "chart" => chart::run(),
         "image" => image::run(rest),
+        "soak" => soak::run(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
