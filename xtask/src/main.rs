@@ -32,8 +32,8 @@ Tasks:
   chart     lint, render and validate the Helm chart with Helm 3 and Helm 4
   image     build the container image (static binaries, FROM scratch)
   bench     benchmarks: validate | server | push (all when none is named)
-  soak      [--duration 10m] the release server under steady load and churn; fails on errors or
-            growth; writes docs/images/soak*.svg and its part of docs/benchmarks.md
+  soak      [--duration 10m] [--server PATH] the release server under load and churn; fails on
+            errors or growth; writes docs/images/soak*.svg and its part of docs/benchmarks.md
 ";
 
 fn main() -> ExitCode {

@@ -1,5 +1,6 @@
-//! `cargo xtask soak [--duration 10m]`: the release status-server on loopback for a long while
-//! under steady, bounded load, with its documents changing underneath it, and a verdict.
+//! `cargo xtask soak [--duration 10m] [--server PATH]`: the release status-server on loopback
+//! for a long while under steady, bounded load, with its documents changing underneath it, and
+//! a verdict.
 //!
 //! - Load (`client`): four clients, 25 requests per second each, over the document mix
 //!   (`/status.json`, `/statuses.json`, one more document; with and without gzip; half of them
@@ -8,8 +9,9 @@
 //!   never names two bodies.
 //! - Churn (`world`): a kubelet-style swap of the whole volume every second (every tenth breaks
 //!   one document, which the server must not serve), and a `statusctl push` through the fake
-//!   API server every five seconds. The server watches the directory only: the push lands in
-//!   the fake, and exercises the client side and the fake over the same hours.
+//!   API server every five seconds. A server with a ConfigMap watch source (`--kube-configmap`
+//!   in its `--help`) watches the pushed ConfigMap in the fake, and must serve each push within
+//!   5 s; one without it watches the directory only, and the push lands in the fake.
 //! - Samples every 10 s (`verdict`): the server's resident memory, open file descriptors and
 //!   threads from `/proc`, and the clients' answers, errors, p50 and p99.
 //! - Verdict: fails on any client error or failed push, descriptor growth, or resident memory
@@ -91,6 +93,8 @@ pub(crate) struct Outcome {
     pub(crate) pushes: u64,
     pub(crate) pushes_failed: u64,
     pub(crate) push_median_ms: f64,
+    /// With a watching server: the median time from a push to its being served.
+    pub(crate) push_served_median_ms: Option<f64>,
     /// Everything that failed the soak (empty: it passed).
     pub(crate) failures: Vec<String>,
 }
@@ -98,6 +102,7 @@ pub(crate) struct Outcome {
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut duration = Duration::from_secs(600);
     let mut label = "10m".to_owned();
+    let mut server = None;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -107,7 +112,11 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
                     .with_context(|| format!("--duration {value}"))?;
                 label = value.clone();
             }
-            other => bail!("unknown argument `{other}` (cargo xtask soak [--duration 10m])"),
+            // Another build of the server (a branch's, a debug build) in place of this tree's.
+            "--server" => server = Some(PathBuf::from(args.next().context("--server PATH")?)),
+            other => bail!(
+                "unknown argument `{other}` (cargo xtask soak [--duration 10m] [--server PATH])"
+            ),
         }
     }
     run_cmd(cargo().args([
@@ -122,13 +131,14 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     ]))?;
     let release = target_dir().join("release");
     let binaries = Binaries {
-        server: release.join("status-server"),
+        server: server.unwrap_or_else(|| release.join("status-server")),
         statusctl: release.join("statusctl"),
         fake_apiserver: release.join("fake-apiserver"),
     };
     let plan = Plan::for_duration(duration);
     eprintln!("soak: {label}, {plan:?}");
-    let outcome = soak(&binaries, &plan, &target_dir().join("soak"))?;
+    // One work directory per run length: a soak empties its own when it starts.
+    let outcome = soak(&binaries, &plan, &target_dir().join("soak").join(&label))?;
     let image = report::image_name(&label);
     let images = project_root().join("docs/images");
     std::fs::create_dir_all(&images)?;
@@ -183,6 +193,7 @@ pub(crate) fn soak(binaries: &Binaries, plan: &Plan, work: &Path) -> Result<Outc
             .arg("--dir")
             .arg(&volume.dir)
             .args(["--listen", &format!("127.0.0.1:{port}"), "--workers", "1"])
+            .args(watch_args(&binaries.server, &kubeconfig)?)
             .env("STATUS_SERVER_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(log)
@@ -190,6 +201,7 @@ pub(crate) fn soak(binaries: &Binaries, plan: &Plan, work: &Path) -> Result<Outc
             .context("cannot start status-server")?,
     );
     let base = format!("http://127.0.0.1:{port}");
+    let watching = !watch_args(&binaries.server, &kubeconfig)?.is_empty();
     wait_for(
         "status-server serving /status.json",
         Duration::from_secs(15),
@@ -209,6 +221,8 @@ pub(crate) fn soak(binaries: &Binaries, plan: &Plan, work: &Path) -> Result<Outc
         failed: 0,
         first_failures: Vec::new(),
         times_ms: Vec::new(),
+        served_at: watching.then(|| format!("{base}/status/{}", world::PUSHED_KEY)),
+        served_ms: Vec::new(),
     };
     let (samples, all_latencies) = std::thread::scope(|scope| -> Result<_> {
         for index in 0..plan.clients {
@@ -246,8 +260,10 @@ pub(crate) fn soak(binaries: &Binaries, plan: &Plan, work: &Path) -> Result<Outc
         &pusher.first_failures,
         pusher.failed,
     );
-    let mut push_times = pusher.times_ms.clone();
-    push_times.sort_by(f64::total_cmp);
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied()
+    };
     Ok(Outcome {
         plan: plan.clone(),
         p50_ms: ms(quantile(&mut latencies, 0.5)),
@@ -260,9 +276,29 @@ pub(crate) fn soak(binaries: &Binaries, plan: &Plan, work: &Path) -> Result<Outc
         swaps: volume.swaps,
         pushes: pusher.pushes,
         pushes_failed: pusher.failed,
-        push_median_ms: push_times.get(push_times.len() / 2).copied().unwrap_or(0.0),
+        push_median_ms: median(pusher.times_ms.clone()).unwrap_or(0.0),
+        push_served_median_ms: median(pusher.served_ms.clone()),
         failures,
     })
+}
+
+/// The flags that make the server watch the pushed ConfigMap in the fake API server, when it
+/// has a ConfigMap watch source (`--kube-configmap`); none when it watches files only.
+fn watch_args(server: &Path, kubeconfig: &Path) -> Result<Vec<std::ffi::OsString>> {
+    let help = Command::new(server)
+        .arg("--help")
+        .output()
+        .context("cannot run status-server --help")?;
+    if !String::from_utf8_lossy(&help.stdout).contains("--kube-configmap") {
+        return Ok(Vec::new());
+    }
+    let mut args: Vec<std::ffi::OsString> = ["--kube-configmap", world::LIVE_CONFIGMAP]
+        .into_iter()
+        .chain(["--kube-namespace", "default", "--kubeconfig"])
+        .map(Into::into)
+        .collect();
+    args.push(kubeconfig.into());
+    Ok(args)
 }
 
 /// Samples the server every interval until the deadline: (samples, every latency in µs).

@@ -109,6 +109,16 @@ pub(crate) fn section(label: &str, image: &str, outcome: &Outcome) -> String {
         "| pushes through the fake API server | {} ({} failed), median {:.0} ms |",
         outcome.pushes, outcome.pushes_failed, outcome.push_median_ms
     );
+    let _ = match outcome.push_served_median_ms {
+        Some(ms) => writeln!(
+            out,
+            "| pushes served by the server (its ConfigMap watch) | median {ms:.0} ms after the push (one not served within 5 s is a failed push) |"
+        ),
+        None => writeln!(
+            out,
+            "| pushes served by the server | not watched: this status-server has no ConfigMap watch source |"
+        ),
+    };
     if let Some((rss_start, rss_end, fds_start, fds_end)) = growth(&outcome.samples, plan.warmup) {
         let _ = writeln!(
             out,

@@ -1,7 +1,8 @@
 //! What changes around the server during a soak: its documents, swapped the way kubelet updates
 //! a ConfigMap volume (a new timestamped directory, a `..data_tmp` symlink to it renamed over
 //! `..data`, the old directory removed), and pushes through the fake API server
-//! (`statusctl push`, server-side apply of one key), as CI pipelines make them.
+//! (`statusctl push`, server-side apply of one key), as CI pipelines make them; with a server
+//! that watches the pushed ConfigMap, each push must be served within seconds.
 //!
 //! Every tenth swap writes an invalid `team-c.json`: the server must keep serving the last
 //! good one (the clients check every body), as it does when someone breaks a ConfigMap.
@@ -109,7 +110,15 @@ pub(crate) struct Pusher {
     pub(crate) first_failures: Vec<String>,
     /// Wall time of each push, in milliseconds.
     pub(crate) times_ms: Vec<f64>,
+    /// With a server that watches the pushed ConfigMap: the document's URL there. Each push
+    /// must then be served within [`SERVED_WITHIN`].
+    pub(crate) served_at: Option<String>,
+    /// Time from a push's end to the server serving it, in milliseconds.
+    pub(crate) served_ms: Vec<f64>,
 }
+
+/// How soon a watching server must serve a push (the chart promises "within a second").
+pub(crate) const SERVED_WITHIN: Duration = Duration::from_secs(5);
 
 /// The ConfigMap and key the soak pushes to.
 pub(crate) const LIVE_CONFIGMAP: &str = "soak-live";
@@ -133,14 +142,30 @@ impl Pusher {
             .context("cannot run statusctl push")?;
         self.times_ms.push(started.elapsed().as_secs_f64() * 1000.0);
         self.pushes += 1;
-        if !out.status.success() {
+        let failure = if !out.status.success() {
+            Some(format!(
+                "push {n}: {} {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        } else if let Some(url) = &self.served_at {
+            let pushed = Instant::now();
+            let marker = format!("\"revision\": \"rev-{n}\"");
+            let served = wait_for("the push served", SERVED_WITHIN, || {
+                crate::host::http_get(url, &[])
+                    .is_ok_and(|r| String::from_utf8_lossy(&r.body).contains(&marker))
+            });
+            self.served_ms.push(pushed.elapsed().as_secs_f64() * 1000.0);
+            served
+                .err()
+                .map(|_| format!("push {n} was not served within {SERVED_WITHIN:?}"))
+        } else {
+            None
+        };
+        if let Some(failure) = failure {
             self.failed += 1;
             if self.first_failures.len() < 20 {
-                self.first_failures.push(format!(
-                    "push {n}: {} {}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ));
+                self.first_failures.push(failure);
             }
         }
         Ok(())
