@@ -100,21 +100,24 @@ The image tag: image.tag, or the chart's appVersion.
 {{- end }}
 
 {{/*
-The image reference: `repository:tag`, and `@digest` after it when image.digest is set (a tag
-can be moved to other bytes, a digest cannot; the runtime pulls by the digest).
+The image reference: repository:tag, and @digest when image.digest is set (the runtime pulls by
+digest; the tag stays for people reading the manifest).
 */}}
 {{- define "gitops-status-server.image" -}}
-{{- printf "%s:%s" .Values.image.repository (include "gitops-status-server.imageTag" .) }}
-{{- with .Values.image.digest }}@{{ . }}{{ end }}
+{{- $ref := printf "%s:%s" .Values.image.repository (include "gitops-status-server.imageTag" .) }}
+{{- if .Values.image.digest }}
+{{- $ref = printf "%s@%s" $ref .Values.image.digest }}
+{{- end }}
+{{- $ref }}
 {{- end }}
 
 {{/*
 checkov annotations (`checkov.io/skip<N>: <check>=<reason>`) on every resource that runs the
 image, while image.digest is empty. Both checks pass once it is set: CKV_K8S_43 wants a digest,
 and CKV_K8S_15 wants `pullPolicy: Always` for an image that is not pinned by one (so with
-`Always` it needs no skip). The chart
-cannot carry the digest of an image that is published after it is written. docs/chart.md lists
-every skip. A reason must not contain `=` (checkov splits on it).
+`Always` it needs no skip). The chart in the repository cannot carry the digest of an image
+published after it is written; a released chart pins it, and then both checks run and pass.
+docs/chart.md lists every skip. A reason must not contain `=` (checkov splits on it).
 */}}
 {{- define "gitops-status-server.checkovImageSkips" -}}
 {{- if not .Values.image.digest -}}
