@@ -60,6 +60,7 @@ impl StatusDocumentBuilder {
                 drift_count: 0,
                 files: Vec::new(),
                 last_check,
+                app: None,
                 revision: None,
                 health_status: None,
                 message: None,
@@ -126,6 +127,13 @@ impl StatusDocumentBuilder {
         self.draft
             .files
             .push(NonEmptyString::unchecked(file.into()));
+        self
+    }
+
+    /// Sets `app`: the Argo CD Application, or any deployable unit's name (`build` refuses a
+    /// blank one).
+    pub fn app(mut self, app: impl Into<String>) -> Self {
+        self.draft.app = Some(app.into());
         self
     }
 

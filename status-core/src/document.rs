@@ -72,6 +72,10 @@ pub struct StatusDocument {
     #[serde(serialize_with = "serialize_timestamp")]
     #[schemars(with = "String", extend("format" = "date-time"))]
     pub(crate) last_check: DateTime<FixedOffset>,
+    /// The Argo CD Application, or any deployable unit's name, that this document describes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(default, length(min = 1), regex(pattern = r"\S"))]
+    pub(crate) app: Option<String>,
     /// The Git revision (commit SHA, tag or branch) that was checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(default)]
@@ -147,6 +151,12 @@ impl StatusDocument {
         self.last_check
     }
 
+    /// The Argo CD Application, or any deployable unit's name, that this document describes;
+    /// never blank when present.
+    pub fn app(&self) -> Option<&str> {
+        self.app.as_deref()
+    }
+
     /// The Git revision (commit SHA, tag or branch) that was checked.
     pub fn revision(&self) -> Option<&str> {
         self.revision.as_deref()
@@ -213,7 +223,7 @@ impl StatusDocument {
         };
         let (mut repo, mut server, mut sync_status, mut drift_count, mut files, mut last_check) =
             (None, None, None, None, None, None);
-        let mut doc_optional: [Option<String>; 3] = [None, None, None];
+        let mut doc_optional: [Option<String>; 4] = [None, None, None, None];
         let mut health_status = None;
         let mut extra = Map::new();
         for (key, value) in object {
@@ -263,9 +273,10 @@ impl StatusDocument {
                 Field::Revision => doc_optional[0] = optional(field, value)?,
                 Field::Message => doc_optional[1] = optional(field, value)?,
                 Field::Environment => doc_optional[2] = optional(field, value)?,
+                Field::App => doc_optional[3] = optional(field, value)?,
             }
         }
-        let [revision, message, environment] = doc_optional;
+        let [revision, message, environment, app] = doc_optional;
         Ok(Self {
             repo: repo.ok_or_else(|| mismatch(Field::Repo))?,
             server: server.ok_or_else(|| mismatch(Field::Server))?,
@@ -273,6 +284,7 @@ impl StatusDocument {
             drift_count: drift_count.ok_or_else(|| mismatch(Field::DriftCount))?,
             files: files.ok_or_else(|| mismatch(Field::Files))?,
             last_check: last_check.ok_or_else(|| mismatch(Field::LastCheck))?,
+            app,
             revision,
             health_status,
             message,

@@ -33,7 +33,8 @@
 //! through methods. [`Report`] and [`Finding`] are likewise made only by this crate.
 //!
 //! Two rules the programs share live here too: [`duration`], the spelling of how old a document
-//! may be, and [`is_document_key`], which ConfigMap keys are documents.
+//! may be, and [`is_document_key`], which ConfigMap keys are documents. And [`argocd`] maps an
+//! Argo CD Application to the document of what Argo CD observed.
 //!
 //! # Public dependencies
 //!
@@ -47,6 +48,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+pub mod argocd;
 mod builder;
 mod document;
 pub mod duration;
@@ -107,6 +109,15 @@ pub enum Error {
         value: String,
         /// The accepted values, for the message.
         expected: &'static str,
+    },
+    /// An Argo CD Application cannot be mapped to a document (see [`argocd`]): a field the
+    /// mapping needs is missing, blank or of the wrong type, or the input is not a JSON object.
+    #[error("invalid Argo CD Application: {message}")]
+    InvalidApplication {
+        /// The JSON path of the field in the Application, such as `$.spec.destination`.
+        path: String,
+        /// What is wrong there and what was expected; it names the path too.
+        message: String,
     },
     /// A duration is not in the [`duration`] grammar, or is longer than [`duration::MAX`].
     #[error("{}", duration::message(.input, .reason))]

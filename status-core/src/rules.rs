@@ -64,7 +64,8 @@ macro_rules! fields {
     };
 }
 
-// The one list of the fields, in document order: the six seed fields, then the optional ones.
+// The one list of the fields, in document order: the six seed fields, then the optional ones,
+// `app` first among them (it names what the rest describes, so a fleet reads by it).
 fields! {
     Repo = ("repo", true, "a non-empty string"),
     Server = ("server", true, "a non-empty string"),
@@ -72,6 +73,7 @@ fields! {
     DriftCount = ("drift_count", true, "a whole number >= 0"),
     Files = ("files", true, "an array of non-empty strings"),
     LastCheck = ("last_check", true, "an RFC 3339 timestamp such as 2026-04-21T10:00:00Z"),
+    App = ("app", false, "a non-empty string"),
     Revision = ("revision", false, "a string"),
     HealthStatus = ("health_status", false, concat!("one of ", health_status_spellings!())),
     Message = ("message", false, "a string"),
@@ -168,6 +170,12 @@ impl<S: Sink> Rules<'_, S> {
                 Some(Field::Files) => self.files(&path, value),
                 Some(Field::LastCheck) => self.last_check(&path, value),
                 Some(Field::HealthStatus) => self.health_status(&path, value),
+                // Optional, but never blank when present: a nameless app names nothing.
+                Some(Field::App) => {
+                    if !value.is_null() {
+                        self.non_empty_string(Field::App, &path, value);
+                    }
+                }
                 Some(field @ (Field::Revision | Field::Message | Field::Environment)) => {
                     if !matches!(value, Value::String(_) | Value::Null) {
                         self.wrong_type(&path, field.expected(), value);

@@ -147,6 +147,34 @@ fn the_builder_refuses_what_validate_refuses() {
 }
 
 #[test]
+fn app_is_optional_known_and_never_blank() {
+    // Known: no unknown-field warning; written first among the optional fields.
+    let doc: StatusDocument = with("app", json!("guestbook")).parse().unwrap();
+    assert_eq!(doc.app(), Some("guestbook"));
+    assert!(doc.extra().is_empty());
+    assert!(status_core::validate(doc.to_json().as_bytes()).passes(true));
+    let built = StatusDocument::builder("r", "s", SyncStatus::Synced, checked())
+        .revision("abc")
+        .app("guestbook")
+        .build()
+        .unwrap();
+    assert_eq!(
+        built.to_json(),
+        r#"{"repo":"r","server":"s","sync_status":"SYNCED","drift_count":0,"files":[],"last_check":"2026-04-21T12:30:00Z","app":"guestbook","revision":"abc"}"#
+    );
+    // Absent and null mean the same; blank or not a string is an error.
+    let null: StatusDocument = with("app", json!(null)).parse().unwrap();
+    assert_eq!(null.app(), None);
+    let blank = StatusDocument::builder("r", "s", SyncStatus::Synced, checked()).app(" ");
+    assert_eq!(
+        invalid(blank.build().unwrap_err()),
+        pairs(&[("E007", "$.app")])
+    );
+    let number = with("app", json!(7)).parse::<StatusDocument>().unwrap_err();
+    assert_eq!(invalid(number), pairs(&[("E006", "$.app")]));
+}
+
+#[test]
 fn the_builder_fills_in_and_keeps_everything() {
     let doc = StatusDocument::builder("apps", "prod", SyncStatus::Synced, checked())
         .files(["a.yaml", "b.yaml"])
@@ -155,6 +183,7 @@ fn the_builder_fills_in_and_keeps_everything() {
         .health_status(HealthStatus::Progressing)
         .message("syncing")
         .environment("production")
+        .app("guestbook")
         .extra("team", json!({"name": "platform"}))
         .build()
         .unwrap();
@@ -168,6 +197,7 @@ fn the_builder_fills_in_and_keeps_everything() {
     assert_eq!(doc.health_status(), Some(HealthStatus::Progressing));
     assert_eq!(doc.message(), Some("syncing"));
     assert_eq!(doc.environment(), Some("production"));
+    assert_eq!(doc.app(), Some("guestbook"));
     assert_eq!(doc.extra()["team"]["name"], "platform");
     let report = status_core::validate(doc.to_json().as_bytes());
     assert_eq!(report.document(), Some(&doc));
@@ -241,13 +271,14 @@ fn value() -> impl Strategy<Value = Option<Value>> {
 }
 
 /// Each field with a valid value of it.
-const FIELDS: [(&str, &str); 11] = [
+const FIELDS: [(&str, &str); 12] = [
     ("repo", r#""apps""#),
     ("server", r#""prod""#),
     ("sync_status", r#""OUT_OF_SYNC""#),
     ("drift_count", "2"),
     ("files", r#"["a.yaml"]"#),
     ("last_check", r#""2026-04-21T12:30:00Z""#),
+    ("app", r#""guestbook""#),
     ("revision", r#""4f2c9a1""#),
     ("health_status", r#""Degraded""#),
     ("message", r#""m""#),

@@ -87,6 +87,8 @@ bad! {
     health_status_wrong_case => with("health_status", Some("\"healthy\""));
     revision_is_number => with("revision", Some("123"));
     message_is_object => with("message", Some("{\"text\": \"hi\"}"));
+    app_is_blank => with("app", Some("\" \""));
+    app_is_number => with("app", Some("7"));
     nested_ten_thousand_deep => format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     deep_inside_a_field => with("files", None).replacen('{', &format!("{{\"extra\": {}1{},", "[".repeat(200), "]".repeat(200)), 1);
     too_large => format!("{{\"repo\": \"{}\"}}", "x".repeat(status_core::MAX_DOCUMENT_BYTES));

@@ -91,6 +91,7 @@ fn the_schema_agrees_with_the_validator_on_enumerations() {
     for blank_checked in [
         &schema["properties"]["repo"],
         &schema["properties"]["server"],
+        &schema["properties"]["app"],
         &schema["properties"]["files"]["items"],
     ] {
         assert_eq!(blank_checked["pattern"], r"\S");

@@ -1,5 +1,5 @@
-//! The API server's rules for the names gitops-status sends it: ConfigMap names, namespaces and
-//! ConfigMap keys; and the name of the chart's live ConfigMap.
+//! The API server's rules for the names gitops-status sends it: ConfigMap names, Argo CD
+//! Application names, namespaces and ConfigMap keys; and the name of the chart's live ConfigMap.
 //!
 //! One implementation for every caller (`statusctl render` writing a manifest, `statusctl push`
 //! and status-server talking to the API), so that a name one refuses is refused by all, with the
@@ -29,6 +29,11 @@ pub enum InvalidName {
         "expected a ConfigMap name: lower-case letters, digits, `-` and `.`, at most 253 characters, each `.`-separated part non-empty and starting and ending with a letter or digit"
     )]
     ConfigMap,
+    /// Not an Argo CD Application name (a DNS-1123 subdomain, as for every custom resource).
+    #[error(
+        "expected an Application name: lower-case letters, digits, `-` and `.`, at most 253 characters, each `.`-separated part non-empty and starting and ending with a letter or digit"
+    )]
+    Application,
     /// Not a namespace (a DNS-1123 label).
     #[error(
         "expected a namespace: lower-case letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"
@@ -64,6 +69,18 @@ pub fn parse_configmap_name(s: &str) -> Result<String, InvalidName> {
     } else {
         Err(InvalidName::ConfigMap)
     }
+}
+
+/// An Argo CD Application name: a DNS-1123 subdomain, the API server's rule for the names of
+/// custom resources (the same as for ConfigMaps).
+///
+/// ```
+/// use status_kube::names::{parse_application_name, InvalidName};
+/// assert_eq!(parse_application_name("guestbook").as_deref(), Ok("guestbook"));
+/// assert_eq!(parse_application_name("guest/book"), Err(InvalidName::Application));
+/// ```
+pub fn parse_application_name(s: &str) -> Result<String, InvalidName> {
+    parse_configmap_name(s).map_err(|_| InvalidName::Application)
 }
 
 /// A namespace: a DNS-1123 label, at most 63 characters.

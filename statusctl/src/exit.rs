@@ -1,17 +1,19 @@
 //! How a subcommand ends: its exit code ([`Exit`], a contract listed in docs/cli.md and
 //! docs/ci.md and in each subcommand's `--help`), and the one error type every subcommand
-//! returns ([`Failure`]: an exit code and the message `main` prints).
+//! returns ([`Failure`]: an exit code and the message `main_with` prints).
 
 use std::process::ExitCode;
 
 /// The exit codes of statusctl. 0, 1 and 2 mean the same for every subcommand; `push` adds
-/// 3 to 8. The values never change: scripts and CI steps match on them.
+/// 3 to 8, and `collect` uses 5 to 7 in the same sense. The values never change: scripts and CI
+/// steps match on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Exit {
     /// 0: success (valid, rendered, pushed, printed, healthy).
     Success = 0,
-    /// 1: the answer is no: a document is invalid (nothing was written or pushed), or the
-    /// served status is unhealthy.
+    /// 1: the answer is no: a document is invalid (nothing was written or pushed; for
+    /// `collect`, the Application cannot be mapped to a valid one), or the served status is
+    /// unhealthy.
     Failed = 1,
     /// 2: bad usage, or something that cannot be read or used: a file, stdin, a server, a
     /// kubeconfig.
@@ -20,13 +22,14 @@ pub(crate) enum Exit {
     Refused = 3,
     /// 4 (`push`): the key is owned by another field manager (`--force` takes it over).
     Conflict = 4,
-    /// 5 (`push`): authentication (401) or authorization (403) failed.
+    /// 5 (`push`, `collect`): authentication (401) or authorization (403) failed.
     Auth = 5,
     /// 6 (`push`): the API rejected the request: namespace not found, invalid (422: too large,
-    /// bad key).
+    /// bad key). (`collect`): the Application does not exist, or the cluster serves no Argo CD
+    /// Applications.
     Rejected = 6,
-    /// 7 (`push`): the API server is unreachable, TLS verification failed, or retries and
-    /// `--timeout` ran out.
+    /// 7 (`push`, `collect`): the API server is unreachable, TLS verification failed, or
+    /// retries and `--timeout` ran out.
     Unavailable = 7,
     /// 8 (`push --wait-url`): pushed, but the status-server did not serve the pushed document
     /// within `--wait-timeout`.
@@ -39,7 +42,7 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// A failure that ends a subcommand: the exit code, and the message `main` prints as
+/// A failure that ends a subcommand: the exit code, and the message `main_with` prints as
 /// `statusctl: error: <message>`.
 #[derive(Debug)]
 pub(crate) struct Failure {

@@ -2,25 +2,18 @@
 //!
 //! The document is built, serialised, and the exact bytes that would be written are validated by
 //! status-core before anything is printed: render never writes an invalid document. Warnings go
-//! to stderr and do not stop it. [`build`] and [`configmap`] are pure, so the round-trip property
+//! to stderr and do not stop it. [`build`] and [`output::configmap`] are pure, so the round-trip property
 //! (anything render writes, validate accepts) is tested in-process as well as through the binary.
 
-use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Utc};
-use serde_json::{Map, Value, json};
-use status_core::{Finding, HealthStatus, StatusDocument, SyncStatus, Validator};
-
-use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
+use status_core::{Finding, HealthStatus, StatusDocument, SyncStatus};
+use status_kube::names;
 
 use crate::exit::{Exit, Failure};
-use crate::input;
-use crate::report;
-
-/// The key `-o configmap` writes by default: the document the server serves at `/status.json`.
-const DEFAULT_KEY: &str = "status.json";
+use crate::output::{self, Checked, OutputArgs};
+use crate::{input, report};
 
 /// Arguments of `statusctl render`.
 #[derive(Debug, Clone, clap::Args)]
@@ -48,6 +41,9 @@ pub(crate) struct Args {
     /// When the status was checked, RFC 3339 [default: now, UTC, whole seconds]
     #[arg(long, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
     pub(crate) last_check: Option<DateTime<FixedOffset>>,
+    /// The Argo CD Application, or any deployable unit's name, that the document describes.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) app: Option<String>,
     /// The Git revision (commit SHA, tag or branch) that was checked.
     #[arg(long)]
     pub(crate) revision: Option<String>,
@@ -61,56 +57,16 @@ pub(crate) struct Args {
     /// The environment name (production, staging, ...).
     #[arg(long)]
     pub(crate) environment: Option<String>,
-    /// What to write: the document as JSON, or a ConfigMap manifest (YAML) holding it.
-    #[arg(short = 'o', long, value_enum, default_value_t = Output::Json)]
-    pub(crate) output: Output,
-    /// The ConfigMap's name (-o configmap) [default: gitops-status-server-live]
-    #[arg(long, value_parser = names::parse_configmap_name)]
-    pub(crate) name: Option<String>,
     /// The ConfigMap's namespace (-o configmap); omitted from the manifest when not given.
     #[arg(long, value_parser = names::parse_namespace)]
     pub(crate) namespace: Option<String>,
-    /// The ConfigMap key holding the document (-o configmap) [default: status.json]
-    #[arg(long, value_parser = names::parse_key)]
-    pub(crate) key: Option<String>,
-    /// Write the result to PATH (atomically: a temporary file, then a rename) and print nothing.
-    #[arg(long, value_name = "PATH")]
-    pub(crate) output_file: Option<PathBuf>,
-}
-
-/// What `render` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Output {
-    /// The document, indented JSON with a trailing newline.
-    Json,
-    /// A ConfigMap manifest, the same object `kubectl create configmap --dry-run=client -o yaml`
-    /// makes.
-    Configmap,
-}
-
-/// A document that passed validation: the exact text to write, and its warnings.
-#[derive(Debug, Clone)]
-pub(crate) struct Rendered {
-    /// The document as written: indented JSON with a trailing newline.
-    pub(crate) json: String,
-    /// Warnings status-core found in it (they do not stop render).
-    pub(crate) warnings: Vec<Finding>,
+    #[command(flatten)]
+    pub(crate) out: OutputArgs,
 }
 
 pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
-    if args.output == Output::Json {
-        for (flag, given) in [
-            ("--name", args.name.is_some()),
-            ("--namespace", args.namespace.is_some()),
-            ("--key", args.key.is_some()),
-        ] {
-            if given {
-                return Err(Failure::usage(format!(
-                    "{flag} applies to `-o configmap` only; add `-o configmap` or drop {flag}"
-                )));
-            }
-        }
-    }
+    args.out
+        .check(&[("--namespace", args.namespace.is_some())])?;
     let listed = match &args.files_from {
         Some(arg) => {
             let input = input::read(arg).map_err(|e| e.context("--files-from"))?;
@@ -139,22 +95,7 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
             writeln!(err, "statusctl: {}", flag_finding(finding))?;
         }
     }
-    let text = match args.output {
-        Output::Json => rendered.json,
-        Output::Configmap => configmap(
-            args.name.as_deref().unwrap_or(DEFAULT_LIVE_CONFIGMAP),
-            args.namespace.as_deref(),
-            args.key.as_deref().unwrap_or(DEFAULT_KEY),
-            &rendered.json,
-        )?,
-    };
-    match &args.output_file {
-        Some(path) => write_atomically(path, &text)?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            report::quiet_broken_pipe(out.write_all(text.as_bytes()).and_then(|()| out.flush()))?;
-        }
-    }
+    args.out.write(args.namespace.as_deref(), &rendered.json)?;
     Ok(Exit::Success)
 }
 
@@ -166,7 +107,7 @@ pub(crate) fn build(
     args: &Args,
     listed: Vec<String>,
     now: DateTime<Utc>,
-) -> Result<Rendered, status_core::Error> {
+) -> Result<Checked, status_core::Error> {
     let last_check = args.last_check.unwrap_or_else(|| {
         // Whole seconds: sub-second digits are noise in a status page and in diffs.
         DateTime::from_timestamp(now.timestamp(), 0)
@@ -180,6 +121,9 @@ pub(crate) fn build(
     if let Some(drift_count) = args.drift_count {
         builder = builder.drift_count(drift_count);
     }
+    if let Some(app) = &args.app {
+        builder = builder.app(app);
+    }
     if let Some(revision) = &args.revision {
         builder = builder.revision(revision);
     }
@@ -192,14 +136,9 @@ pub(crate) fn build(
     if let Some(environment) = &args.environment {
         builder = builder.environment(environment);
     }
-    let doc = builder.build()?;
     // Check the very bytes that will be written, not the struct they came from; this also
     // yields the warnings, which the builder does not report.
-    let json = doc.to_json_pretty();
-    let report = Validator::new().now(now).validate(json.as_bytes());
-    let warnings = report.findings().to_vec();
-    report.into_result(false)?;
-    Ok(Rendered { json, warnings })
+    output::checked(&builder.build()?, now)
 }
 
 /// The file names in a `--files-from` input: one per line, blank lines skipped, `\r\n` accepted.
@@ -242,73 +181,9 @@ fn flag_finding(finding: &Finding) -> String {
         "{}[{}] {}{from}: {}",
         finding.severity(),
         finding.code().name(),
-        finding.path(),
-        finding.message()
+        report::printable(finding.path()),
+        report::printable(finding.message())
     )
-}
-
-/// The ConfigMap manifest holding `json` under `key`: the same object (and, for the same input,
-/// the same text) as `kubectl create configmap NAME --from-file=KEY=FILE --dry-run=client -o yaml`.
-///
-/// kubectl 1.35 omits `metadata.creationTimestamp`; so does this. Keys are in kubectl's
-/// (alphabetical) order.
-pub(crate) fn configmap(
-    name: &str,
-    namespace: Option<&str>,
-    key: &str,
-    json: &str,
-) -> Result<String, Failure> {
-    let mut metadata = Map::new();
-    metadata.insert("name".to_owned(), Value::from(name));
-    if let Some(namespace) = namespace {
-        metadata.insert("namespace".to_owned(), Value::from(namespace));
-    }
-    let mut data = Map::new();
-    data.insert(key.to_owned(), Value::from(json));
-    let manifest = json!({
-        "apiVersion": "v1",
-        "data": data,
-        "kind": "ConfigMap",
-        "metadata": metadata,
-    });
-    serde_yaml::to_string(&manifest)
-        .map_err(|e| Failure::usage(format!("cannot write the ConfigMap as YAML: {e}")))
-}
-
-/// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
-/// reader (the PostSync Job's main container, say) sees the old file or the whole new one.
-fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
-    let file_name = path.file_name().ok_or_else(|| {
-        Failure::usage(format!("--output-file {}: not a file path", path.display()))
-    })?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        // Best effort: the temporary file is ours and useless now.
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(|e| {
-        Failure::usage(format!(
-            "cannot write --output-file {}: {e}",
-            path.display()
-        ))
-    })
 }
 
 fn parse_sync_status(s: &str) -> Result<SyncStatus, String> {
@@ -352,15 +227,18 @@ mod tests {
             files_from: None,
             drift_count: None,
             last_check: None,
+            app: None,
             revision: None,
             health_status: None,
             message: None,
             environment: None,
-            output: Output::Json,
-            name: None,
             namespace: None,
-            key: None,
-            output_file: None,
+            out: OutputArgs {
+                output: output::Output::Json,
+                name: None,
+                key: None,
+                output_file: None,
+            },
         }
     }
 
@@ -398,22 +276,6 @@ mod tests {
         assert_eq!(files, ["a.yaml", "b c.yaml", "last"]);
         let err = parse_file_list("list.txt", b"ok\nbad\xff\n").unwrap_err();
         assert!(err.message.contains("line 2 is not UTF-8"), "{err:?}");
-    }
-
-    #[test]
-    fn the_name_help_shows_the_default_configmap() {
-        // The help text cannot name the constant, so this keeps the two the same.
-        let command = <Args as clap::Args>::augment_args(clap::Command::new("render"));
-        let help = command
-            .get_arguments()
-            .find(|arg| arg.get_id() == "name")
-            .and_then(|arg| arg.get_help())
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        assert!(
-            help.ends_with(&format!("[default: {DEFAULT_LIVE_CONFIGMAP}]")),
-            "{help}"
-        );
     }
 
     #[test]
@@ -466,9 +328,9 @@ mod tests {
             prop_assert_eq!(result.is_err(), refused);
             match result {
                 Ok(rendered) => {
-                    let report = Validator::new().now(now).validate(rendered.json.as_bytes());
+                    let report = status_core::Validator::new().now(now).validate(rendered.json.as_bytes());
                     prop_assert!(report.is_valid(), "{:?}", report.findings());
-                    let yaml = configmap("n", Some("ns"), "status.json", &rendered.json).unwrap();
+                    let yaml = output::configmap("n", Some("ns"), "status.json", &rendered.json).unwrap();
                     let back: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
                     prop_assert_eq!(back["data"]["status.json"].as_str(), Some(rendered.json.as_str()));
                 }

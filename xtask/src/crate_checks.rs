@@ -1,7 +1,12 @@
 //! The crates as others get them, checked in `cargo xtask ci`: the rustdoc of every crate with
-//! warnings denied (a broken intra-doc link is a broken page on docs.rs), status-core and its
-//! examples built from its package (what `cargo publish` uploads: README, licence, files left
-//! out), and cargo-deny over the dependency tree (licences, wildcard requirements, sources).
+//! warnings denied (a broken intra-doc link is a broken page on docs.rs), each published crate
+//! and its examples built from its package (what `cargo publish` uploads: README, licence, files
+//! left out), and cargo-deny over the dependency tree (licences, wildcard requirements, sources).
+//!
+//! Which crates are published is `crate::crates`' answer, the one `release-check` and `publish`
+//! use: today status-core only. The others (status-kube, status-server, statusctl, the
+//! `gitops-status` multi-call binary, fake-apiserver, xtask) say `publish = false` and are not
+//! packaged; their docs and their dependencies are checked all the same.
 //!
 //! cargo-deny's `advisories` check needs the RustSec database, a download this CI cannot make;
 //! the release workflow runs it (see docs/testing.md). The other three need no network once the
@@ -11,9 +16,9 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::{cargo, run_cmd, target_dir, tools};
+use crate::{cargo, crates, run_cmd, target_dir, tools};
 
-/// Runs the three checks, timing each (docs/testing.md records the times).
+/// Runs the checks, timing each (docs/testing.md records the times).
 pub(crate) fn run() -> Result<()> {
     timed("cargo doc", || {
         run_cmd(
@@ -22,22 +27,25 @@ pub(crate) fn run() -> Result<()> {
                 .env("RUSTDOCFLAGS", "-D warnings"),
         )
     })?;
-    timed("cargo package -p status-core", || {
-        // `--allow-dirty`: this checks that the package builds; whether it was committed is
-        // `cargo publish`'s business, and a local run of `cargo xtask ci` may have edits.
-        run_cmd(cargo().args(["package", "-p", "status-core", "--allow-dirty"]))?;
-        // `cargo package` builds the library only; the examples ship too, and may include
-        // files (test fixtures) that the package must then hold.
-        let packaged = target_dir()
-            .join("package")
-            .join(format!("status-core-{}", env!("CARGO_PKG_VERSION")));
-        run_cmd(
-            cargo()
-                .args(["build", "--examples", "--offline", "--manifest-path"])
-                .arg(packaged.join("Cargo.toml"))
-                .env("CARGO_TARGET_DIR", target_dir()),
-        )
-    })?;
+    let published = crates::publish_order(&crates::workspace()?)?;
+    for krate in &published {
+        timed(&format!("cargo package -p {}", krate.name), || {
+            // `--allow-dirty`: this checks that the package builds; whether it was committed is
+            // `cargo publish`'s business, and a local run of `cargo xtask ci` may have edits.
+            run_cmd(cargo().args(["package", "-p", &krate.name, "--allow-dirty"]))?;
+            // `cargo package` builds the library only; the examples ship too, and may include
+            // files (test fixtures) that the package must then hold.
+            let packaged = target_dir()
+                .join("package")
+                .join(format!("{}-{}", krate.name, krate.version));
+            run_cmd(
+                cargo()
+                    .args(["build", "--examples", "--offline", "--manifest-path"])
+                    .arg(packaged.join("Cargo.toml"))
+                    .env("CARGO_TARGET_DIR", target_dir()),
+            )
+        })?;
+    }
     timed("cargo deny", || {
         let deny = tools::cargo_deny()?;
         run_cmd(cargo().args(["fetch", "--locked"]))?;

@@ -93,6 +93,32 @@ The ServiceAccount that may push to the live ConfigMap (the PostSync Job, in-clu
 {{- end }}
 
 {{/*
+Whether the server reads the Kubernetes API: it watches ConfigMaps (watch.enabled) or Argo CD's
+Applications (argocd.watch.enabled). "true", or empty. Its API token and its NetworkPolicy's
+egress to the API server follow this, and nothing else.
+*/}}
+{{- define "gitops-status-server.readsApi" -}}
+{{- if or .Values.watch.enabled .Values.argocd.watch.enabled }}true{{ end }}
+{{- end }}
+
+{{/*
+The Argo CD Application the PostSync Job collects: postSyncJob.application, or the release name
+(an Argo CD Application that installs this chart names the release after itself).
+*/}}
+{{- define "gitops-status-server.postSyncApplication" -}}
+{{- default .Release.Name .Values.postSyncJob.application }}
+{{- end }}
+
+{{/*
+The prefix of the Roles and RoleBindings this release puts in argocd.namespace. That namespace
+holds every release's: the release namespace in the name keeps two releases of the same name
+(in two namespaces) apart.
+*/}}
+{{- define "gitops-status-server.argocdRbacPrefix" -}}
+{{- printf "%s-%s" (include "gitops-status-server.fullname" .) .Release.Namespace }}
+{{- end }}
+
+{{/*
 The image tag: image.tag, or the chart's appVersion.
 */}}
 {{- define "gitops-status-server.imageTag" -}}
@@ -129,11 +155,12 @@ checkov.io/skip2: "CKV_K8S_15=IfNotPresent by tag until image.digest is set; pin
 {{- end }}
 
 {{/*
-The API token, projected into the one container that calls the Kubernetes API (the server when
-watching, the PostSync Job's push container) instead of `automountServiceAccountToken`, which
-would put it in every container of the pod: the three files kubelet's automount projects (a
-token kubelet rotates, the cluster CA, the namespace), at the path kube-rs's in-cluster
-configuration reads them from.
+The API token, projected into the containers that call the Kubernetes API (the server when it
+watches ConfigMaps or Argo CD's Applications; the PostSync Job's collect and push) instead of
+`automountServiceAccountToken`, which would put it in every container of the pod, sidecars and
+injected containers included: the three files kubelet's automount projects (a token kubelet
+rotates, the cluster CA, the namespace), at the path kube-rs's in-cluster configuration reads
+them from.
 */}}
 {{- define "gitops-status-server.apiTokenVolume" -}}
 - name: api-token

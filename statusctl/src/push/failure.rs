@@ -2,9 +2,19 @@
 //! error classes are retried, which exit code each of the others gives, and the advice a CI log
 //! reader needs to act on it (what failed, and what to change).
 
-use status_kube::{Error, report};
+use std::time::Duration;
 
+use status_kube::Error;
+
+use crate::cluster;
 use crate::exit::{Exit, Failure};
+use crate::report::printable;
+
+/// status-kube's report of `error` (its sources joined), [`printable`]: it quotes what the API
+/// server, a proxy or a kubeconfig said, which is anyone's text.
+fn report(error: &Error) -> String {
+    printable(&status_kube::report(error)).into_owned()
+}
 
 /// The outcome of one failed attempt: what the retry loop does next.
 #[derive(Debug)]
@@ -13,8 +23,12 @@ pub(crate) enum Attempt {
     Again,
     /// The object changed between read and apply (409 on the resourceVersion): read again.
     Race,
-    /// Worth retrying after a pause (429, 5xx, a dropped or refused connection).
-    Transient(String),
+    /// Worth retrying after a pause (429, 5xx, a dropped or refused connection): why, and how
+    /// long the API server asked to wait (`Retry-After`, its `retryAfterSeconds`), if it did.
+    Transient {
+        why: String,
+        retry_after: Option<Duration>,
+    },
     /// Retrying cannot help.
     Fatal(Failure),
 }
@@ -24,7 +38,7 @@ impl Attempt {
     pub(crate) fn into_failure(self) -> Failure {
         match self {
             Attempt::Fatal(f) => f,
-            Attempt::Transient(why) => Failure::new(Exit::Unavailable, why),
+            Attempt::Transient { why, .. } => Failure::new(Exit::Unavailable, why),
             Attempt::Again | Attempt::Race => {
                 Failure::new(Exit::Unavailable, "the ConfigMap kept changing")
             }
@@ -35,6 +49,8 @@ impl Attempt {
 /// Where the push was going, for messages.
 pub(crate) struct Target<'a> {
     pub(crate) server: &'a str,
+    /// The proxy requests go through, if any (its password hidden).
+    pub(crate) proxy: Option<&'a str>,
     pub(crate) namespace: &'a str,
     pub(crate) configmap: &'a str,
     pub(crate) key: &'a str,
@@ -45,26 +61,28 @@ pub(crate) fn attempt(error: Error, target: &Target<'_>) -> Attempt {
     if error.is_outdated() {
         Attempt::Race
     } else if error.is_transient() {
-        Attempt::Transient(report(&error))
+        let mut why = report(&error);
+        // A connection that failed may be the proxy's: say that there is one.
+        if let (Error::Unreachable { .. }, Some(proxy)) = (&error, target.proxy) {
+            why.push_str(&format!(" (through the proxy {})", printable(proxy)));
+        }
+        Attempt::Transient {
+            why,
+            retry_after: error.retry_after(),
+        }
     } else {
         Attempt::Fatal(fatal(error, target))
     }
 }
 
-/// The exit code of a configuration that cannot be loaded, and statusctl's words for it.
-pub(crate) fn load_failure(error: Error) -> Failure {
-    let message = match error {
-        Error::NoConfiguration => "no Kubernetes configuration: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account (KUBERNETES_SERVICE_HOST is not set)".to_owned(),
-        Error::ContextWithoutKubeconfig { .. } => "--context needs a kubeconfig, but none was found and statusctl runs in a cluster with its service account".to_owned(),
-        other => report(&other),
-    };
-    Failure::usage(message)
-}
-
 /// `message (code reason)`: how the API server's refusals are quoted.
 fn detail(error: &Error) -> String {
     match error.status() {
-        Some(status) => format!("{} ({} {})", status.message, status.code, status.reason),
+        Some(status) => printable(&format!(
+            "{} ({} {})",
+            status.message, status.code, status.reason
+        ))
+        .into_owned(),
         None => report(error),
     }
 }
@@ -76,33 +94,23 @@ fn fatal(error: Error, target: &Target<'_>) -> Failure {
         namespace,
         configmap,
         key,
+        ..
     } = target;
+    if let Some(failure) = cluster::common_failure(&error, server) {
+        return failure;
+    }
     let detail = detail(&error);
     match &error {
-        Error::Unauthorized { .. } => Failure::new(
-            Exit::Auth,
-            format!(
-                "the API server at {server} does not accept the credentials (401 Unauthorized): the token is missing, expired or revoked. Check the kubeconfig user (or the service account token) that statusctl uses"
-            ),
-        ),
         Error::Forbidden { .. } => Failure::new(
             Exit::Auth,
             format!(
                 "not allowed: {detail}.\nThe identity pushing needs a Role in namespace {namespace:?} with this rule, bound to it (the chart's push Role, push.rbac.create=true):\n  - apiGroups: [\"\"]\n    resources: [\"configmaps\"]\n    resourceNames: [\"{configmap}\"]\n    verbs: [\"get\", \"create\", \"patch\"]"
             ),
         ),
-        // Kube does not put the token in this error; the advice says what is wrong with it.
-        Error::InvalidToken { .. } => Failure::new(
-            Exit::Auth,
-            format!(
-                "{} (a token must be one line with no trailing newline or other control characters)",
-                report(&error)
-            ),
-        ),
         Error::ApplyConflict { managers, .. } => {
             let manager = managers
                 .first()
-                .map_or("another field manager", String::as_str);
+                .map_or("another field manager".into(), |m| printable(m));
             Failure::new(
                 Exit::Conflict,
                 format!(
@@ -133,16 +141,9 @@ fn fatal(error: Error, target: &Target<'_>) -> Failure {
                 "the API server rejected the write to configmap {namespace}/{configmap} key {key}: {detail}"
             ),
         ),
-        Error::Tls { .. } => Failure::new(
-            Exit::Unavailable,
-            format!(
-                "{}. Check the cluster's certificate-authority(-data) in the kubeconfig, or ca.crt of the service account",
-                report(&error)
-            ),
-        ),
         // Anything else is about the configuration, the credentials or the request statusctl
         // built: nothing the API server said, and fixed by changing the invocation.
-        _ => load_failure(error),
+        _ => cluster::load_failure(error),
     }
 }
 
@@ -155,6 +156,7 @@ mod tests {
 
     const TARGET: Target<'static> = Target {
         server: "https://10.0.0.1:6443",
+        proxy: None,
         namespace: "monitoring",
         configmap: "gitops-status-server-live",
         key: "status.json",
@@ -200,22 +202,7 @@ mod tests {
         ));
         assert!(matches!(
             answered(503, "ServiceUnavailable", "later"),
-            Attempt::Transient(_)
+            Attempt::Transient { .. }
         ));
-    }
-
-    #[test]
-    fn configuration_errors_are_usage_errors() {
-        let failure = load_failure(Error::NoConfiguration);
-        assert_eq!(failure.exit, Exit::Usage);
-        assert!(
-            failure
-                .message
-                .starts_with("no Kubernetes configuration: pass --kubeconfig")
-        );
-        let failure = load_failure(Error::ContextWithoutKubeconfig {
-            context: "ops".to_owned(),
-        });
-        assert!(failure.message.starts_with("--context needs a kubeconfig"));
     }
 }

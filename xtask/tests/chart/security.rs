@@ -208,7 +208,11 @@ fn push_role_is_limited_to_the_live_configmap() {
         namespace: "monitoring",
         ..Install::default()
     });
-    let roles = of_kind(&docs, "Role");
+    // The release namespace's: the collect Role is in Argo CD's (argocd.rs checks it).
+    let roles: Vec<&Value> = of_kind(&docs, "Role")
+        .into_iter()
+        .filter(|r| r["metadata"]["namespace"] == "monitoring")
+        .collect();
     assert_eq!(roles.len(), 1);
     let rules = roles[0]["rules"].as_sequence().expect("rules");
     assert_eq!(rules.len(), 1);
@@ -238,13 +242,14 @@ fn push_role_is_limited_to_the_live_configmap() {
             "ServiceAccount/ci/ci-runner"
         ]
     );
-    // The PostSync Job runs as the push ServiceAccount, with its token projected into the push
-    // container alone (not the render container); nothing else gets one.
+    // The PostSync Job runs as the push ServiceAccount, with its token projected into its two
+    // containers, which both call the API (collect reads the Application, push writes the
+    // ConfigMap), and not automounted; nothing else gets one.
     let job = &of_kind(&docs, "Job")[0];
     let job_spec = &job["spec"]["template"]["spec"];
     assert_eq!(job_spec["serviceAccountName"], "gitops-status-server-push");
     assert_eq!(job_spec["automountServiceAccountToken"], false);
-    assert_eq!(api_token_mounts(job_spec), ["push"]);
+    assert_eq!(api_token_mounts(job_spec), ["collect", "push"]);
     let test_pod = &of_kind(&docs, "Pod")[0];
     assert_eq!(test_pod["spec"]["automountServiceAccountToken"], false);
     assert!(api_token_mounts(&test_pod["spec"]).is_empty());
@@ -293,9 +298,9 @@ pub(crate) fn api_token_mounts(spec: &Value) -> Vec<String> {
     mounts
 }
 
-/// The PostSync Job renders then pushes, with the flags statusctl takes.
+/// The PostSync Job collects the Application then pushes it, with the flags statusctl takes.
 #[test]
-fn post_sync_job_renders_then_pushes() {
+fn post_sync_job_collects_then_pushes() {
     let docs = render(&Install {
         values: ALL_FEATURES,
         namespace: "monitoring",
@@ -323,21 +328,12 @@ fn post_sync_job_renders_then_pushes() {
         args(&spec["initContainers"][0]),
         [
             "/statusctl",
-            "render",
-            "--repo",
-            "production-apps",
-            "--server",
-            "prod-cluster-01",
-            "--sync-status",
-            "Synced",
-            "--health-status",
-            "Healthy",
-            "--revision",
-            "$ARGOCD_APP_REVISION",
-            "--environment",
-            "production",
-            "--message",
-            "Synced by Argo CD",
+            "collect",
+            "argocd",
+            "--app",
+            "storefront",
+            "--namespace",
+            "argocd",
             "--output-file",
             "/shared/status.json"
         ]

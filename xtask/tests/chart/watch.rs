@@ -47,10 +47,17 @@ fn env(docs: &[Value]) -> Vec<String> {
         .collect()
 }
 
-/// Whether the values of a matrix case turn watching on.
+/// Whether the values of a matrix case turn watching ConfigMaps on.
 fn watches(values: &str) -> bool {
     let values: Value = serde_yaml::from_str(values).unwrap_or(Value::Null);
     values["watch"]["enabled"].as_bool() == Some(true)
+}
+
+/// Whether the values of a matrix case make the server read the API: it watches ConfigMaps, or
+/// Argo CD's Applications.
+fn reads_api(values: &str) -> bool {
+    let parsed: Value = serde_yaml::from_str(values).unwrap_or(Value::Null);
+    watches(values) || parsed["argocd"]["watch"]["enabled"].as_bool() == Some(true)
 }
 
 #[test]
@@ -165,16 +172,16 @@ fn the_watch_role_reads_configmaps_in_the_release_namespace_and_nothing_else() {
     }
 }
 
-/// The API token is projected into the server container when watching, and only then; the
-/// pod spec and the ServiceAccount keep kubelet's automount off, so that no other pod running
-/// as it gets one.
+/// The API token is projected into the server container when it reads the API (watching
+/// ConfigMaps or Argo CD's Applications), and only then; the pod spec and the ServiceAccount
+/// keep kubelet's automount off, so that no other pod running as it gets one.
 #[test]
 fn the_token_is_mounted_only_when_watching() {
     for case in matrix() {
         let docs = render(&case.install);
         let spec = pod_spec_of_any_name(&docs);
         assert_eq!(spec["automountServiceAccountToken"], false, "{}", case.name);
-        let expected: &[&str] = if watches(case.install.values) {
+        let expected: &[&str] = if reads_api(case.install.values) {
             &["status-server"]
         } else {
             &[]
