@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use serde_json::Value as Json;
 
 use crate::cases::matrix;
-use crate::support::{HELMS, Helm, Install, documents, root, template, tool};
+use crate::support::{HELMS, Helm, documents, root, template, tool};
 
 /// Left out of every run, with the reason docs/chart.md gives: the namespace is the
 /// installer's choice (`helm install --namespace`), and some cases render into `default`.
@@ -178,40 +178,82 @@ fn run_checkov_command(manifest: &Path) -> [Vec<Finding>; 3] {
     report_findings(file, &report)
 }
 
-/// Weaknesses planted in the default render: (file, what is replaced, by what, the check that
-/// must then fail, on which resource). An empty replacement removes the document holding the text.
-const PLANTS: [(&str, &str, &str, &str, &str); 4] = [
-    (
-        "writable_root",
-        "readOnlyRootFilesystem: true",
-        "readOnlyRootFilesystem: false",
-        "CKV_K8S_22",
-        "Deployment.default.gitops-status-server",
-    ),
-    (
-        "privilege_escalation",
-        "allowPrivilegeEscalation: false",
-        "allowPrivilegeEscalation: true",
-        "CKV_K8S_20",
-        "Pod.default.gitops-status-server-test",
-    ),
-    (
-        "token_automounted",
-        "automountServiceAccountToken: false",
-        "automountServiceAccountToken: true",
-        "CKV_K8S_38",
-        "Deployment.default.gitops-status-server",
-    ),
-    (
-        "test_pod_without_network_policy",
-        "kind: NetworkPolicy\nmetadata:\n  name: gitops-status-server-test\n",
-        "",
-        "CKV2_K8S_6",
-        "Pod.default.gitops-status-server-test",
-    ),
+/// A weakness planted in one render of the matrix (Helm 4), and the check checkov must then fail.
+struct Plant {
+    name: &'static str,
+    /// The matrix case whose render it is planted in.
+    case: &'static str,
+    /// What is replaced, by what. An empty replacement removes the document holding the text.
+    find: &'static str,
+    replace: &'static str,
+    check: &'static str,
+    /// `Kind.namespace.name`; for a graph check on a Deployment's or Job's Pod, checkov's name
+    /// of it begins so and goes on with its labels.
+    resource: &'static str,
+}
+
+/// The weaknesses: in the defaults, and in the Argo CD render (the server reading the API, the
+/// PostSync Job collecting and pushing), where the token and the NetworkPolicies matter most.
+const PLANTS: [Plant; 7] = [
+    Plant {
+        name: "writable_root",
+        case: "defaults",
+        find: "readOnlyRootFilesystem: true",
+        replace: "readOnlyRootFilesystem: false",
+        check: "CKV_K8S_22",
+        resource: "Deployment.default.gitops-status-server",
+    },
+    Plant {
+        name: "privilege_escalation",
+        case: "defaults",
+        find: "allowPrivilegeEscalation: false",
+        replace: "allowPrivilegeEscalation: true",
+        check: "CKV_K8S_20",
+        resource: "Pod.default.gitops-status-server-test",
+    },
+    Plant {
+        name: "token_automounted",
+        case: "defaults",
+        find: "automountServiceAccountToken: false",
+        replace: "automountServiceAccountToken: true",
+        check: "CKV_K8S_38",
+        resource: "Deployment.default.gitops-status-server",
+    },
+    Plant {
+        name: "test_pod_without_network_policy",
+        case: "defaults",
+        find: "kind: NetworkPolicy\nmetadata:\n  name: gitops-status-server-test\n",
+        replace: "",
+        check: "CKV2_K8S_6",
+        resource: "Pod.default.gitops-status-server-test",
+    },
+    Plant {
+        name: "post_sync_job_token_automounted",
+        case: "argocd",
+        find: "not automounted into the pod.\n      automountServiceAccountToken: false",
+        replace: "not automounted into the pod.\n      automountServiceAccountToken: true",
+        check: "CKV_K8S_38",
+        resource: "Job.monitoring.gitops-status-server-post-sync",
+    },
+    Plant {
+        name: "post_sync_job_without_network_policy",
+        case: "argocd",
+        find: "kind: NetworkPolicy\nmetadata:\n  name: gitops-status-server-post-sync\n",
+        replace: "",
+        check: "CKV2_K8S_6",
+        resource: "Pod.monitoring.gitops-status-server-post-sync",
+    },
+    Plant {
+        name: "argocd_watching_server_without_network_policy",
+        case: "argocd",
+        find: "kind: NetworkPolicy\nmetadata:\n  name: gitops-status-server\n",
+        replace: "",
+        check: "CKV2_K8S_6",
+        resource: "Pod.monitoring.gitops-status-server",
+    },
 ];
 
-/// The default render with one weakness planted.
+/// A render with one weakness planted.
 fn plant(good: &str, find: &str, replace: &str) -> String {
     let planted = if replace.is_empty() {
         // Drop the one document holding `find` (Helm starts each with a `---` line).
@@ -248,9 +290,10 @@ fn verdict() -> &'static Verdict {
                 files.insert(format!("{}__{}.yaml", case.name, h.name()), out);
             }
         }
-        let good = template(Helm::V4, &Install::default()).expect("renders");
-        for (name, find, replace, _, _) in PLANTS {
-            files.insert(format!("{PLANTED}{name}.yaml"), plant(&good, find, replace));
+        for p in &PLANTS {
+            let good = &files[&format!("{}__{}.yaml", p.case, Helm::V4.name())];
+            let planted = plant(good, p.find, p.replace);
+            files.insert(format!("{PLANTED}{}.yaml", p.name), planted);
         }
         for (name, text) in &files {
             std::fs::write(dir.path().join(name), text).expect("write manifest");
@@ -355,6 +398,41 @@ fn every_pod_of_every_render_passes_checkov() {
     );
 }
 
+/// The two checks the Pods that reach the API server could most easily lose, on every Pod of
+/// every render (the server reading ConfigMaps or Argo CD's Applications, the PostSync Job
+/// collecting and pushing, the helm test Pod): no automounted API token (CKV_K8S_38; the
+/// token is projected into the containers that call the API instead), and a NetworkPolicy that
+/// selects it (CKV2_K8S_6, checkov's graph check). Each is also seen to fail in
+/// `checkov_fails_planted_weaknesses`.
+#[test]
+fn every_pod_of_every_render_has_a_network_policy_and_no_automounted_token() {
+    let verdict = verdict();
+    let mut jobs = 0;
+    for (file, text) in verdict
+        .files
+        .iter()
+        .filter(|(f, _)| !f.starts_with(PLANTED))
+    {
+        for resource in pod_resources(text) {
+            assert!(
+                verdict
+                    .passed
+                    .iter()
+                    .any(|f| &f.file == file && f.resource == resource && f.check == "CKV_K8S_38"),
+                "{file}: CKV_K8S_38 (token) did not pass on {resource}"
+            );
+            assert!(
+                graph_pod_passed(verdict, file, &resource),
+                "{file}: CKV2_K8S_6 (NetworkPolicy) did not pass on {resource}"
+            );
+            jobs += usize::from(resource.starts_with("Job."));
+        }
+    }
+    // The PostSync Job is among them: in every render of the cases that enable it (every
+    // feature on, with and without watching, and Argo CD's), under Helm 3 and Helm 4.
+    assert!(jobs >= 3 * HELMS.len(), "only {jobs} Jobs checked");
+}
+
 /// The skips are exactly where docs/chart.md says: the image checks while `image.digest` is
 /// empty (and then checkov runs them, and they pass), the probe checks on the test Pod only.
 #[test]
@@ -395,6 +473,27 @@ fn skips_apply_where_documented_and_only_there() {
         ]
         .into()
     );
+    // Argo CD's render (the server watching Applications, the PostSync Job collecting, by
+    // tag): the image checks on each of the three Pods, the probes on the test Pod, no more.
+    let argocd = "argocd__helm4.yaml";
+    let mut expected_argocd = BTreeSet::new();
+    for resource in [
+        "Deployment.monitoring.gitops-status-server",
+        "Job.monitoring.gitops-status-server-post-sync",
+        "Pod.monitoring.gitops-status-server-test",
+    ] {
+        expected_argocd.insert(pair("CKV_K8S_43", resource));
+        expected_argocd.insert(pair("CKV_K8S_15", resource));
+    }
+    expected_argocd.insert(pair(
+        "CKV_K8S_8",
+        "Pod.monitoring.gitops-status-server-test",
+    ));
+    expected_argocd.insert(pair(
+        "CKV_K8S_9",
+        "Pod.monitoring.gitops-status-server-test",
+    ));
+    assert_eq!(skips_of(argocd), expected_argocd);
     for resource in pod_resources(&verdict.files[all]) {
         for check in ["CKV_K8S_43", "CKV_K8S_15", "CKV_K8S_38", "CKV2_K8S_6"] {
             assert!(
@@ -425,12 +524,16 @@ fn graph_pod_passed(verdict: &Verdict, file: &str, owner: &str) -> bool {
 #[test]
 fn checkov_fails_planted_weaknesses() {
     let verdict = verdict();
-    for (name, _, _, check, resource) in PLANTS {
-        let file = format!("{PLANTED}{name}.yaml");
+    for p in &PLANTS {
+        let file = format!("{PLANTED}{}.yaml", p.name);
         let failed = verdict.failed_in(&file);
         assert!(
-            failed.contains(&(check.to_owned(), resource.to_owned())),
-            "{name}: checkov did not fail {check} on {resource}; it failed {failed:#?}"
+            failed.iter().any(|(check, resource)| check == p.check
+                && (resource == p.resource || resource.starts_with(&format!("{}.", p.resource)))),
+            "{}: checkov did not fail {} on {}; it failed {failed:#?}",
+            p.name,
+            p.check,
+            p.resource
         );
     }
 }
