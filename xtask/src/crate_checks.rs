@@ -9,7 +9,8 @@
 //! packaged; their docs and their dependencies are checked all the same.
 //!
 //! cargo-deny's `advisories` check needs the RustSec database, a download this CI cannot make;
-//! the release workflow runs it (see docs/testing.md). The other three need no network once the
+//! the release workflow runs it ([`advisories`], through `release-check --advisories`; see
+//! docs/testing.md). The other three need no network once the
 //! registry holds every crate of `Cargo.lock` (`cargo fetch`, which takes every platform's).
 
 use std::time::Instant;
@@ -58,6 +59,13 @@ pub(crate) fn run() -> Result<()> {
             "sources",
         ]))
     })
+}
+
+/// cargo-deny's `advisories` check, which needs the RustSec advisory database (a download from
+/// GitHub): `cargo xtask release-check --advisories` runs it, in the release workflow.
+pub(crate) fn advisories() -> Result<()> {
+    let deny = tools::cargo_deny()?;
+    run_cmd(std::process::Command::new(deny).args(["--locked", "check", "advisories"]))
 }
 
 fn timed(what: &str, step: impl FnOnce() -> Result<()>) -> Result<()> {
