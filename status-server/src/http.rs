@@ -177,7 +177,7 @@ fn respond(req: &HttpRequest, state: &AppState) -> (&'static str, HttpResponse) 
             let snapshot = state.snapshot.load();
             serve(
                 req,
-                &snapshot.overview,
+                snapshot.overview.body(),
                 &Representation::page(&pages::OVERVIEW_CSP),
             )
         }
@@ -299,7 +299,8 @@ fn serve_body(req: &HttpRequest, body: &Body) -> HttpResponse {
 fn serve(req: &HttpRequest, body: &Body, rep: &Representation) -> HttpResponse {
     let headers = req.headers();
     let content = &body.content;
-    let gzip = content.gzip.as_ref().filter(|_| accepts_gzip(headers));
+    // Compressed here, by the first request that takes gzip, when it was not yet.
+    let gzip = accepts_gzip(headers).then(|| content.gzip()).flatten();
     let (bytes, etag) = match gzip {
         Some(gz) => (gz.clone(), &content.etag_gzip),
         None => (content.bytes.clone(), &content.etag),
@@ -419,8 +420,8 @@ fn if_none_match(value: &HeaderValue, current: &[&HeaderValue]) -> bool {
     })
 }
 
-/// `/readyz`: 200 while the primary document is served (the one rule), and in either case
-/// which sources are healthy.
+/// `/readyz`: 200 while the snapshot says it is ready (`Snapshot::readiness`), else 503 with
+/// the reasons; in either case how each source is doing.
 fn readyz(snapshot: &Snapshot) -> HttpResponse {
     let sources: Vec<serde_json::Value> = snapshot
         .sources
@@ -429,6 +430,7 @@ fn readyz(snapshot: &Snapshot) -> HttpResponse {
             let mut value = json!({
                 "source": source.name,
                 "healthy": source.up,
+                "synced": source.synced,
                 "documents": source.documents,
             });
             if let (Some(error), Some(map)) = (&source.error, value.as_object_mut()) {
@@ -437,24 +439,16 @@ fn readyz(snapshot: &Snapshot) -> HttpResponse {
             value
         })
         .collect();
-    if snapshot.is_ready() {
-        return status_json(
+    match snapshot.readiness() {
+        Ok(()) => status_json(
             StatusCode::OK,
             json!({"status": "ready", "sources": sources}),
-        );
+        ),
+        Err(reasons) => status_json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"status": "not_ready", "reason": reasons.join("; "), "sources": sources}),
+        ),
     }
-    let reason = match snapshot
-        .documents
-        .get(PRIMARY_KEY)
-        .and_then(|d| d.error.as_ref())
-    {
-        Some(err) => format!("{PRIMARY_KEY} has never been valid: {}", err.message),
-        None => format!("no {PRIMARY_KEY} found yet"),
-    };
-    status_json(
-        StatusCode::SERVICE_UNAVAILABLE,
-        json!({"status": "not_ready", "reason": reason, "sources": sources}),
-    )
 }
 
 fn metrics(metrics: &Metrics) -> HttpResponse {

@@ -2,12 +2,17 @@
 //! `/status/{name}.html`, SVG badges and shields.io endpoint answers (`/badge.svg`,
 //! `/badge/{name}.svg`, `/badge.json`, `/badge/{name}.json`).
 //!
-//! Everything here is rendered by the publisher, never by a request: a document's page, badges
-//! and overview card once per change of its bytes ([`DocumentPages`], built in
-//! `Served::new`), the overview once per snapshot that changed something ([`overview`], next to
-//! `/statuses.json`). The HTTP layer serves the bytes with their ETags and gzip forms, like
-//! the JSON bodies. The one exception is a badge's `?label=`, rendered per request from the
-//! cached message half (`badge.rs`).
+//! Everything here is rendered when it is first asked for, and then kept as long as what it
+//! shows is served: a document's page, badges and overview card once per version of its bytes
+//! ([`DocumentPages`], held by that version's `Served`), the overview once per overview the
+//! publisher decides on (at most once a second, [`Overview`]). A fleet under churn changes
+//! thousands of documents that nobody looks at in between: rendering (and compressing) every
+//! page of every version up front was most of the server's CPU and memory, for bytes that were
+//! mostly never sent. What is rendered is a pure function of the version and the time the
+//! publisher gave it (its `stamp`), never of when or by whom it was asked for, so the bytes and
+//! their ETags are the same whenever they are rendered. The HTTP layer serves the bytes with
+//! their ETags and gzip forms, like the JSON bodies. A badge's `?label=` is rendered per
+//! request from the cached message half (`badge.rs`).
 //!
 //! Templates are maud's (compile-time, every interpolation escaped); the one stylesheet and
 //! script are inline and allowed by hash in each response's CSP (`assets.rs`); nothing is
@@ -23,14 +28,16 @@ mod overview;
 mod palette;
 mod text;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use actix_web::web::Bytes;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use status_core::StatusDocument;
 
+use crate::layer::Entry;
 use crate::representation::{Body, Content};
+use crate::snapshot::Document;
 use palette::Tone;
 
 pub(crate) use assets::{BADGE_CSP, DOCUMENT_CSP, ERROR_PAGE_CSP, OVERVIEW_CSP};
@@ -39,7 +46,7 @@ pub(crate) use badge::{INVALID_SVG, NOT_FOUND_SVG, label_of};
 /// The overview of `documents` (whose `/statuses.json` is `all`) as the body `/` serves,
 /// rendered at `stamp`.
 pub(crate) fn overview_body(
-    documents: &std::collections::BTreeMap<String, crate::snapshot::Document>,
+    documents: &BTreeMap<String, Document>,
     all: &Body,
     stamp: SystemTime,
     settings: Settings,
@@ -49,6 +56,44 @@ pub(crate) fn overview_body(
     Arc::new(Body::new(Arc::new(Content::new(Bytes::from(html))), stamp))
 }
 
+/// The overview of one set of documents at one time, rendered by the first request for it.
+///
+/// The publisher makes one when the documents changed (at most once a second); the bytes are
+/// what [`overview_body`] gives for them, whenever they are rendered.
+#[derive(Debug)]
+pub(crate) struct Overview {
+    documents: Arc<BTreeMap<String, Document>>,
+    all: Arc<Body>,
+    settings: Settings,
+    /// When the overview is as of (its `Last-Modified`, the ages it shows).
+    pub(crate) stamp: SystemTime,
+    body: OnceLock<Arc<Body>>,
+}
+
+impl Overview {
+    /// The overview of `documents`, whose `/statuses.json` is `all`, as of `stamp`.
+    pub(crate) fn new(
+        documents: Arc<BTreeMap<String, Document>>,
+        all: Arc<Body>,
+        stamp: SystemTime,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            documents,
+            all,
+            settings,
+            stamp: crate::representation::truncate_to_seconds(stamp),
+            body: OnceLock::new(),
+        }
+    }
+
+    /// The page: rendered on the first call, kept after.
+    pub(crate) fn body(&self) -> &Arc<Body> {
+        self.body
+            .get_or_init(|| overview_body(&self.documents, &self.all, self.stamp, self.settings))
+    }
+}
+
 /// What the pages need to know beyond the documents.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Settings {
@@ -56,57 +101,98 @@ pub(crate) struct Settings {
     pub(crate) stale_after: Option<Duration>,
 }
 
-/// A document's renderings, built once per change of its bytes.
+/// A document's badges as served with the default label, and what `?label=` renders from.
+#[derive(Debug)]
+pub(crate) struct Badges {
+    /// `/badge/{name}.svg`.
+    pub(crate) svg: Arc<Body>,
+    /// `/badge/{name}.json`.
+    pub(crate) shields: Arc<Body>,
+    /// The label and message halves.
+    pub(crate) badge: badge::Badge,
+}
+
+/// A document version's renderings: each made on first use and kept with the version.
 #[derive(Debug)]
 pub(crate) struct DocumentPages {
-    /// `/status/{name}.html`.
-    pub(crate) page: Arc<Body>,
-    /// `/badge/{name}.svg`, with the default label.
-    pub(crate) badge_svg: Arc<Body>,
-    /// `/badge/{name}.json`, with the default label.
-    pub(crate) shields: Arc<Body>,
-    /// What `?label=` renders from.
-    pub(crate) badge: badge::Badge,
-    /// The document's card on the overview, but for what moves with time.
-    pub(crate) card: overview::Card,
+    /// The name (the key without `.json`).
+    name: String,
+    /// The version.
+    entry: Arc<Entry>,
+    /// When the version was first served: the time the page's ages are as of.
+    stamp: SystemTime,
+    /// Its `Last-Modified`.
+    modified: SystemTime,
+    settings: Settings,
+    page: OnceLock<Arc<Body>>,
+    badges: OnceLock<Badges>,
+    card: OnceLock<overview::Card>,
 }
 
 impl DocumentPages {
-    /// The renderings of `document`, served under `key` with the JSON `json`, first served at
-    /// `stamp` (`modified` dates them).
+    /// The renderings of `entry`, served under `key`, first served at `stamp` (`modified`
+    /// dates them). Nothing is rendered here.
     pub(crate) fn new(
         key: &str,
-        document: &StatusDocument,
-        json: &Content,
+        entry: Arc<Entry>,
         stamp: SystemTime,
         modified: SystemTime,
         settings: Settings,
     ) -> Self {
-        let name = key.strip_suffix(".json").unwrap_or(key);
-        let badge = badge::Badge::new(document);
-        let body = |bytes: Vec<u8>| {
-            Arc::new(Body::new(
-                Arc::new(Content::new(Bytes::from(bytes))),
-                modified,
-            ))
-        };
         Self {
-            page: body(document_page::render(name, document, json, stamp, settings).into_bytes()),
-            badge_svg: body(badge.svg.clone()),
-            shields: body(badge.shields.labelled(&badge.label)),
-            card: overview::Card::new(name, document),
-            badge,
+            name: key.strip_suffix(".json").unwrap_or(key).to_owned(),
+            entry,
+            stamp,
+            modified,
+            settings,
+            page: OnceLock::new(),
+            badges: OnceLock::new(),
+            card: OnceLock::new(),
         }
+    }
+
+    fn body(&self, bytes: Vec<u8>) -> Arc<Body> {
+        Arc::new(Body::new(
+            Arc::new(Content::new(Bytes::from(bytes))),
+            self.modified,
+        ))
+    }
+
+    /// `/status/{name}.html`.
+    pub(crate) fn page(&self) -> &Arc<Body> {
+        self.page.get_or_init(|| {
+            let (doc, json) = (&self.entry.document, &self.entry.content);
+            let html = document_page::render(&self.name, doc, json, self.stamp, self.settings);
+            self.body(html.into_bytes())
+        })
+    }
+
+    /// The badges with the default label.
+    pub(crate) fn badges(&self) -> &Badges {
+        self.badges.get_or_init(|| {
+            let badge = badge::Badge::new(&self.entry.document);
+            Badges {
+                svg: self.body(badge.svg.clone()),
+                shields: self.body(badge.shields.labelled(&badge.label)),
+                badge,
+            }
+        })
+    }
+
+    /// The document's card on the overview, but for what moves with time.
+    pub(crate) fn card(&self) -> &overview::Card {
+        self.card
+            .get_or_init(|| overview::Card::new(&self.name, &self.entry.document))
     }
 
     /// The SVG badge with another label (`?label=`): rendered now, never compressed.
     pub(crate) fn badge_labelled(&self, label: &str) -> Bytes {
-        Bytes::from(self.badge.svg_labelled(label))
+        Bytes::from(self.badges().badge.svg_labelled(label))
     }
 
     /// The shields.io answer with another label (`?label=`).
     pub(crate) fn shields_labelled(&self, label: &str) -> Bytes {
-        Bytes::from(self.badge.shields.labelled(label))
+        Bytes::from(self.badges().badge.shields.labelled(label))
     }
 }
 

@@ -3,10 +3,14 @@
 //! date ([`Body`], given when a snapshot first serves that content), so that serving a body
 //! allocates nothing for it.
 //!
-//! The server compresses here, once per change, rather than per response (actix's `Compress`
-//! middleware is not used): a status document is read far more often than it changes.
+//! The server compresses here, once per content, rather than per response (actix's `Compress`
+//! middleware is not used): a status document is read far more often than it changes. The gzip
+//! form is made when a client first asks for it, not when the content is built: under a fleet's
+//! churn most versions of most documents are never fetched gzipped (Grafana reads
+//! `/statuses.json`, whose gzip is assembled from parts), and compressing each of them would be
+//! most of the server's CPU.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use actix_web::http::header::{HeaderValue, HttpDate};
@@ -21,8 +25,9 @@ use flate2::write::GzEncoder;
 pub(crate) struct Content {
     /// The bytes, exactly as stored.
     pub(crate) bytes: Bytes,
-    /// The gzip-compressed bytes, when gzip makes the body smaller.
-    pub(crate) gzip: Option<Bytes>,
+    /// The gzip-compressed bytes, when gzip makes the body smaller: made on first use
+    /// ([`Content::gzip`]).
+    gzip: OnceLock<Option<Bytes>>,
     /// The 128-bit content hash the ETags are made of.
     pub(crate) hash: u128,
     /// The strong ETag of the identity representation, derived from the content only.
@@ -32,16 +37,19 @@ pub(crate) struct Content {
 }
 
 impl Content {
-    /// The content of `bytes`: compressed and hashed here, once.
+    /// The content of `bytes`: hashed here; compressed when first asked for.
     pub(crate) fn new(bytes: Bytes) -> Self {
-        let gzip = gzip(&bytes).filter(|gz| gz.len() < bytes.len());
         let hash = content_hash(&bytes);
-        Self::from_parts(bytes, gzip, hash)
+        Self::with_hash(bytes, OnceLock::new(), hash)
     }
 
     /// Content whose gzip form and hash were made another way (`/statuses.json`, assembled
     /// from its documents' parts).
     pub(crate) fn from_parts(bytes: Bytes, gzip: Option<Bytes>, hash: u128) -> Self {
+        Self::with_hash(bytes, OnceLock::from(gzip), hash)
+    }
+
+    fn with_hash(bytes: Bytes, gzip: OnceLock<Option<Bytes>>, hash: u128) -> Self {
         Self {
             etag: header_value(&format!("\"{hash:032x}\"")),
             etag_gzip: header_value(&format!("\"{hash:032x}-gz\"")),
@@ -49,6 +57,15 @@ impl Content {
             gzip,
             bytes,
         }
+    }
+
+    /// The gzip form, when gzip makes the body smaller: compressed on the first call (by the
+    /// request that first asks for it; a concurrent one waits for it), then kept as long as
+    /// the content is.
+    pub(crate) fn gzip(&self) -> Option<&Bytes> {
+        self.gzip
+            .get_or_init(|| gzip(&self.bytes).filter(|gz| gz.len() < self.bytes.len()))
+            .as_ref()
     }
 }
 
@@ -78,12 +95,19 @@ impl Body {
     }
 }
 
+/// Above this size a body is compressed at zlib's default level rather than its best: the
+/// overview of a fleet is megabytes, compressed by a request, and level 9 takes about twice
+/// the time of level 6 for a few per cent of size.
+const LARGE: usize = 256 * 1024;
+
 fn gzip(bytes: &[u8]) -> Option<Bytes> {
     use std::io::Write;
-    let mut encoder = GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 4 + 64),
-        Compression::best(),
-    );
+    let level = if bytes.len() > LARGE {
+        Compression::default()
+    } else {
+        Compression::best()
+    };
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4 + 64), level);
     encoder.write_all(bytes).ok()?;
     encoder.finish().ok().map(Bytes::from)
 }
@@ -158,11 +182,11 @@ mod tests {
         use std::io::Read;
         // A tiny body grows under gzip: served as stored only.
         let tiny = Content::new(Bytes::from_static(b"{}"));
-        assert!(tiny.gzip.is_none());
+        assert!(tiny.gzip().is_none());
         let large = DOC.repeat(20);
         let modified = SystemTime::UNIX_EPOCH + Duration::from_millis(1_500);
         let body = Body::new(Arc::new(Content::new(Bytes::from(large.clone()))), modified);
-        let gz = body.content.gzip.as_ref().unwrap();
+        let gz = body.content.gzip().unwrap();
         assert!(gz.len() < large.len());
         let mut unzipped = String::new();
         flate2::read::GzDecoder::new(&gz[..])

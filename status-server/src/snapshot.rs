@@ -11,24 +11,26 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::layer::{Entry, LoadError};
-use crate::pages::{self, DocumentPages};
+use crate::pages::{self, DocumentPages, Overview};
 use crate::representation::{Body, empty_array, truncate_to_seconds};
+use crate::source::Rank;
 
-/// The key of the primary document, served at `/status.json`; `/readyz` waits for it.
+/// The key of the primary document, served at `/status.json`; with `--file` or `--dir`,
+/// `/readyz` waits for it.
 pub(crate) const PRIMARY_KEY: &str = "status.json";
 
 /// A document version as served: the valid version and its body.
 ///
 /// Built once per change of a document's bytes and then shared by every snapshot that serves
 /// those bytes, with the document's renderings for people (its page, its badges, its card on
-/// the overview: `pages`).
+/// the overview: `pages`, each rendered when first asked for).
 #[derive(Debug)]
 pub(crate) struct Served {
     /// The valid version (its parsed document feeds the metrics).
     pub(crate) entry: Arc<Entry>,
     /// Its body, dated when this process first served these bytes under this key.
     pub(crate) body: Arc<Body>,
-    /// Its page, badges and overview card, rendered here once.
+    /// Its page, badges and overview card, rendered once each, on first use.
     pub(crate) pages: DocumentPages,
 }
 
@@ -41,14 +43,7 @@ impl Served {
         settings: pages::Settings,
     ) -> Self {
         let body = Body::new(entry.content.clone(), entry.modified.max(stamp));
-        let pages = DocumentPages::new(
-            key,
-            &entry.document,
-            &entry.content,
-            stamp,
-            body.modified,
-            settings,
-        );
+        let pages = DocumentPages::new(key, Arc::clone(&entry), stamp, body.modified, settings);
         Self {
             entry,
             body: Arc::new(body),
@@ -71,6 +66,12 @@ pub(crate) struct Document {
 pub(crate) struct SourceStatus {
     /// The source's name: `files`, `configmap/NS/NAME`, `configmaps/NS?SELECTOR`.
     pub(crate) name: String,
+    /// Its kind (the file source's readiness asks for `status.json`).
+    pub(crate) rank: Rank,
+    /// Whether it has delivered its first complete view: the file source its first scan, a
+    /// watch its first list. Once true, it stays true: an outage later leaves the documents
+    /// read served.
+    pub(crate) synced: bool,
     /// Whether the source is reading: the directories are listable, the watch is answered.
     pub(crate) up: bool,
     /// Why it is not up (or not yet).
@@ -104,9 +105,9 @@ pub(crate) struct Snapshot {
     pub(crate) documents: Arc<BTreeMap<String, Document>>,
     /// `/statuses.json`: every served document, in key order, as one JSON array.
     pub(crate) all: Arc<Body>,
-    /// `/`: the overview page, rendered by the publisher next to `all`, once per snapshot
-    /// that changed a document (or an error).
-    pub(crate) overview: Arc<Body>,
+    /// `/`: the overview page, made by the publisher next to `all` (at most once a second,
+    /// when a document or an error changed) and rendered by the first request for it.
+    pub(crate) overview: Arc<Overview>,
     /// The latest `modified` of any body this process has served. A body first served by a
     /// later snapshot gets a `modified` strictly after it, so a changed body always has a
     /// newer Last-Modified than any the client can hold (file modification times cannot
@@ -124,9 +125,14 @@ impl Snapshot {
     /// A snapshot with no documents and no sources.
     pub(crate) fn empty(settings: pages::Settings) -> Self {
         let all = Arc::new(Body::new(Arc::new(empty_array()), SystemTime::UNIX_EPOCH));
-        let documents = Arc::default();
+        let documents: Arc<BTreeMap<String, Document>> = Arc::default();
         Self {
-            overview: pages::overview_body(&documents, &all, SystemTime::UNIX_EPOCH, settings),
+            overview: Arc::new(Overview::new(
+                Arc::clone(&documents),
+                Arc::clone(&all),
+                SystemTime::UNIX_EPOCH,
+                settings,
+            )),
             documents,
             all,
             high_water: SystemTime::UNIX_EPOCH,
@@ -142,10 +148,47 @@ impl Snapshot {
         truncate_to_seconds(SystemTime::now()).max(self.high_water + Duration::from_secs(1))
     }
 
-    /// Whether the primary document (`status.json`) is being served.
-    pub(crate) fn is_ready(&self) -> bool {
-        self.documents
-            .get(PRIMARY_KEY)
-            .is_some_and(|d| d.served.is_some())
+    /// Whether the server is ready, or why not (`/readyz`'s rule, docs/server.md):
+    ///
+    /// - every source has delivered its first complete view (the file source has scanned; a
+    ///   watch has listed its objects, even none), and stays counted through later outages;
+    /// - with a file source (`--file`, `--dir`), `status.json` is served (a last good version
+    ///   counts, from any source), as the seed's contract has it.
+    ///
+    /// A server of watches only (ConfigMaps, Applications) is ready once they have listed,
+    /// with no `status.json` and even with no documents at all.
+    pub(crate) fn readiness(&self) -> Result<(), Vec<String>> {
+        if self.sources.is_empty() {
+            return Err(vec!["no source has started yet".to_owned()]);
+        }
+        let mut reasons: Vec<String> = self
+            .sources
+            .iter()
+            .filter(|source| !source.synced)
+            .map(|source| {
+                let what = if source.rank == Rank::Files {
+                    "has not been read yet"
+                } else {
+                    "has not listed its objects yet"
+                };
+                match &source.error {
+                    Some(error) => format!("{} {what}: {error}", source.name),
+                    None => format!("{} {what}", source.name),
+                }
+            })
+            .collect();
+        let has_files = self.sources.iter().any(|s| s.rank == Rank::Files);
+        let primary = self.documents.get(PRIMARY_KEY);
+        if has_files && primary.is_none_or(|d| d.served.is_none()) {
+            reasons.push(match primary.and_then(|d| d.error.as_ref()) {
+                Some(err) => format!("{PRIMARY_KEY} has never been valid: {}", err.message),
+                None => format!("no {PRIMARY_KEY} found yet"),
+            });
+        }
+        if reasons.is_empty() {
+            Ok(())
+        } else {
+            Err(reasons)
+        }
     }
 }

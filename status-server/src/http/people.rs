@@ -36,7 +36,7 @@ pub(super) fn page(req: &HttpRequest, snapshot: &Snapshot, key: &str) -> HttpRes
             ..
         }) => serve(
             req,
-            &served.pages.page,
+            served.pages.page(),
             &Representation::page(&pages::DOCUMENT_CSP),
         ),
         Some(Document {
@@ -72,10 +72,11 @@ pub(super) fn badge(
             ..
         }) => {
             let pages = &served.pages;
+            let badges = pages.badges();
             let Some(label) = pages::label_of(req.query_string()) else {
                 let body = match format {
-                    BadgeFormat::Svg => &pages.badge_svg,
-                    BadgeFormat::Shields => &pages.shields,
+                    BadgeFormat::Svg => &badges.svg,
+                    BadgeFormat::Shields => &badges.shields,
                 };
                 return serve(req, body, &rep);
             };
@@ -88,7 +89,7 @@ pub(super) fn badge(
             let content = Content::from_parts(bytes, None, hash);
             serve(
                 req,
-                &Body::new(Arc::new(content), pages.badge_svg.modified),
+                &Body::new(Arc::new(content), badges.svg.modified),
                 &rep,
             )
         }

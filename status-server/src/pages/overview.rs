@@ -152,7 +152,7 @@ pub(crate) fn overview(
                     SyncStatus::Unknown => counts.unknown += 1,
                     SyncStatus::Error => counts.error += 1,
                 }
-                let card = &served.pages.card;
+                let card = served.pages.card();
                 let stale = stale_after.is_some_and(|after| now - card.last_check > after);
                 counts.stale += usize::from(stale);
                 let rejected = document.error.as_ref().map(|e| e.message.as_str());

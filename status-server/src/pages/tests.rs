@@ -62,7 +62,7 @@ fn assert_inert(html: &str) {
 fn hostile_strings_are_text_on_every_page() {
     let settings = Settings::default();
     let hostile = served("evil.json", HOSTILE, settings);
-    assert_inert(&text(&hostile.pages.page));
+    assert_inert(&text(hostile.pages.page()));
 
     let documents: BTreeMap<String, Document> = [(
         "evil.json".to_owned(),
@@ -77,7 +77,7 @@ fn hostile_strings_are_text_on_every_page() {
     assert_inert(&text(&overview));
 
     // The badges: XML-escaped, and the control character replaced (XML forbids it).
-    let svg = String::from_utf8(hostile.pages.badge.svg.clone()).unwrap();
+    let svg = String::from_utf8(hostile.pages.badges().badge.svg.clone()).unwrap();
     assert!(svg.contains("a&amp;b 'quoted' &lt;/style&gt;"), "{svg}");
     assert!(!svg.contains("</style>"));
     let labelled = String::from_utf8(
@@ -109,7 +109,7 @@ fn the_csp_allows_exactly_the_inline_blocks_rendered() {
     let overview = text(&overview_body(&documents, &all, t0(), Settings::default()));
     for (html, csp) in [
         (overview, &*OVERVIEW_CSP),
-        (text(&page.pages.page), &*DOCUMENT_CSP),
+        (text(page.pages.page()), &*DOCUMENT_CSP),
     ] {
         let csp = csp.to_str().unwrap();
         let style = assets::hash_source(between(&html, "<style>", "</style>"));
@@ -190,7 +190,7 @@ fn the_overview_counts_and_marks_stale_documents() {
 #[test]
 fn the_document_page_has_snippets_without_a_host() {
     let page = served("platform.json", PLAIN, Settings::default());
-    let html = text(&page.pages.page);
+    let html = text(page.pages.page());
     assert!(
         html.contains("data-template=\"![status]({base}badge/platform.svg)\""),
         "{html}"
@@ -240,12 +240,12 @@ fn overview_cost_at_fleet_scale() {
     let started = std::time::Instant::now();
     let html = overview::overview(&documents, etag, t0(), settings);
     let render = started.elapsed();
-    let started = std::time::Instant::now();
     let content = Content::new(Bytes::from(html.clone()));
+    let started = std::time::Instant::now();
+    let gzipped = content.gzip().map_or(0, |g| g.len());
     let gzip = started.elapsed();
     eprintln!(
-        "2000 cards: {} bytes, gzip {} bytes; render {render:?}, gzip {gzip:?}",
+        "2000 cards: {} bytes, gzip {gzipped} bytes; render {render:?}, gzip {gzip:?}",
         html.len(),
-        content.gzip.as_ref().map_or(0, |g| g.len())
     );
 }

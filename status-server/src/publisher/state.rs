@@ -21,6 +21,8 @@ use crate::statuses::Statuses;
 pub(super) struct State {
     specs: Vec<SourceSpec>,
     health: Vec<Health>,
+    /// Per source: whether it has delivered its first complete view (`/readyz`).
+    synced: Vec<bool>,
     layers: Layers,
     /// Keys whose state changed in some layer since the last publication.
     dirty: BTreeSet<String>,
@@ -61,9 +63,11 @@ impl State {
                 ..Health::default()
             })
             .collect();
+        let synced = vec![false; specs.len()];
         let state = Self {
             specs,
             health,
+            synced,
             layers: Layers::default(),
             dirty: BTreeSet::new(),
             rejected: Vec::new(),
@@ -109,8 +113,10 @@ impl State {
                 }
                 self.rejected.extend(rejected);
                 self.set_health(source, health);
+                self.set_synced(source);
             }
             Update::Listed { source, objects } => {
+                self.set_synced(source);
                 let listed: BTreeSet<&str> = objects.iter().map(|o| o.name.as_str()).collect();
                 for id in self.layers.of_source(source) {
                     if !listed.contains(id.object.as_str()) {
@@ -152,6 +158,12 @@ impl State {
         }
     }
 
+    fn set_synced(&mut self, source: SourceId) {
+        if let Some(slot) = self.synced.get_mut(source.0) {
+            *slot = true;
+        }
+    }
+
     /// A watched object's documents: validated where their bytes are new, last good kept.
     fn apply(&mut self, source: SourceId, object: Object) {
         let name = format!("{}{}", self.spec(source).object_prefix, object.name);
@@ -168,9 +180,12 @@ impl State {
         self.specs
             .iter()
             .zip(&self.health)
+            .zip(&self.synced)
             .enumerate()
-            .map(|(i, (spec, health))| SourceStatus {
+            .map(|(i, ((spec, health), synced))| SourceStatus {
                 name: spec.name.clone(),
+                rank: spec.rank,
+                synced: *synced,
                 up: health.up,
                 error: health.error.clone(),
                 documents: counts.get(&SourceId(i)).copied().unwrap_or(0),
@@ -232,12 +247,17 @@ impl State {
         let overview = if anything_changed && self.overview_may_render() {
             self.overview_rendered = Some(Instant::now());
             self.overview_behind = false;
-            pages::overview_body(&documents, &all, stamp, self.pages)
+            Arc::new(pages::Overview::new(
+                Arc::clone(&documents),
+                Arc::clone(&all),
+                stamp,
+                self.pages,
+            ))
         } else {
             self.overview_behind |= anything_changed;
             Arc::clone(&previous.overview)
         };
-        high_water = high_water.max(overview.modified);
+        high_water = high_water.max(overview.stamp);
         let sources = self.source_statuses();
         let rejected = std::mem::take(&mut self.rejected);
         if !anything_changed && !clashes_changed && sources == previous.sources {
@@ -284,8 +304,13 @@ impl State {
         let previous = self.snapshot.load_full();
         let stamp = previous.next_stamp();
         let mut next = (*previous).clone();
-        next.overview = pages::overview_body(&next.documents, &next.all, stamp, self.pages);
-        next.high_water = next.high_water.max(next.overview.modified);
+        next.overview = Arc::new(pages::Overview::new(
+            Arc::clone(&next.documents),
+            Arc::clone(&next.all),
+            stamp,
+            self.pages,
+        ));
+        next.high_water = next.high_water.max(next.overview.stamp);
         self.snapshot.store(Arc::new(next));
         self.overview_rendered = Some(Instant::now());
         self.overview_behind = false;

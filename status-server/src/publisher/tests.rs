@@ -126,7 +126,8 @@ fn a_relist_of_the_same_bytes_changes_nothing_served() {
 
 #[test]
 fn the_overview_follows_changes_at_most_once_a_second() {
-    let overview = |s: &Snapshot| String::from_utf8(s.overview.content.bytes.to_vec()).unwrap();
+    let overview =
+        |s: &Snapshot| String::from_utf8(s.overview.body().content.bytes.to_vec()).unwrap();
     let mut h = Harness::new();
     let first = h.files(&[("status.json", &doc("first"))]);
     assert!(overview(&first).contains(">first</dd>"));
@@ -271,6 +272,69 @@ fn health_alone_is_published_without_touching_documents() {
     assert!(second.sources[1].up);
     assert!(Arc::ptr_eq(&first.documents, &second.documents));
     assert!(Arc::ptr_eq(&first.all, &second.all));
+}
+
+#[test]
+fn ready_once_every_source_has_its_first_view_and_status_json_with_files() {
+    let mut h = Harness::new();
+    let before = h.snapshot.load_full();
+    let reasons = before.readiness().unwrap_err();
+    assert_eq!(
+        reasons,
+        [
+            "files has not been read yet",
+            "configmaps/m?team has not listed its objects yet: waiting for the first answer of the API server",
+            "no status.json found yet",
+        ]
+    );
+    let files = h.files(&[("other.json", &doc("file"))]);
+    assert_eq!(files.readiness().unwrap_err().len(), 2);
+    // An empty list is a complete view; status.json is still missing (a file source serves it).
+    let listed = h.send([Update::Listed {
+        source: WATCH,
+        objects: Vec::new(),
+    }]);
+    assert!(listed.sources[1].synced);
+    assert_eq!(
+        listed.readiness().unwrap_err(),
+        ["no status.json found yet"]
+    );
+    let ready = h.files(&[("status.json", &doc("file"))]);
+    assert_eq!(ready.readiness(), Ok(()));
+    // A watch that fails after its first list stays counted: its documents stay served.
+    let down = h.send([Update::Health {
+        source: WATCH,
+        health: Health {
+            up: false,
+            error: Some("cannot reach the API server".into()),
+            ..Health::default()
+        },
+    }]);
+    assert_eq!(down.readiness(), Ok(()));
+}
+
+#[test]
+fn a_server_of_watches_only_is_ready_after_the_first_list_with_no_documents() {
+    let specs = vec![SourceSpec {
+        name: "applications/argocd".into(),
+        rank: Rank::Derived,
+        object_prefix: "application/argocd/".into(),
+        watched: true,
+    }];
+    let snapshot = Arc::new(ArcSwap::from_pointee(Snapshot::empty(Default::default())));
+    let metrics = Arc::new(Metrics::new(snapshot.clone(), None));
+    let mut state = State::new(specs, snapshot.clone(), metrics, Default::default());
+    assert!(snapshot.load().readiness().is_err());
+    let mut flushes = Vec::new();
+    assert!(state.take(
+        Update::Listed {
+            source: SourceId(0),
+            objects: Vec::new(),
+        },
+        &mut flushes,
+    ));
+    state.publish();
+    assert_eq!(snapshot.load().readiness(), Ok(()));
 }
 
 #[test]

@@ -57,11 +57,7 @@ fn empty_body() -> Arc<Body> {
 fn check(body: &Body, documents: &BTreeMap<String, Document>) {
     let expected = expected(documents);
     assert_eq!(std::str::from_utf8(&body.content.bytes).unwrap(), expected);
-    let gz = body
-        .content
-        .gzip
-        .as_ref()
-        .expect("a large array compresses");
+    let gz = body.content.gzip().expect("a large array compresses");
     assert_eq!(gunzip(gz), expected);
 }
 
@@ -121,7 +117,7 @@ fn other_decoders_read_the_assembled_gzip() {
     let body = statuses.assemble(&documents, &empty_body(), SystemTime::now());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("statuses.json.gz");
-    std::fs::write(&path, body.content.gzip.as_ref().unwrap()).unwrap();
+    std::fs::write(&path, body.content.gzip().unwrap()).unwrap();
     let output = std::process::Command::new(gzip)
         .arg("-dc")
         .arg(&path)
@@ -161,5 +157,5 @@ fn no_documents_is_an_empty_array_and_invalid_keys_are_left_out() {
     );
     let none = statuses.assemble(&BTreeMap::new(), &body, SystemTime::now());
     assert_eq!(&none.content.bytes[..], b"[]");
-    assert!(none.content.gzip.is_none());
+    assert!(none.content.gzip().is_none());
 }

@@ -259,7 +259,7 @@ async fn probes() {
         server.get_text("/readyz").await,
         (
             200,
-            "{\"status\":\"ready\",\"sources\":[{\"source\":\"files\",\"healthy\":true,\"documents\":1}]}\n"
+            "{\"status\":\"ready\",\"sources\":[{\"source\":\"files\",\"healthy\":true,\"synced\":true,\"documents\":1}]}\n"
                 .into()
         )
     );

@@ -13,7 +13,10 @@
 //!   goal < 200 ms.
 //!
 //! The fake runs as a process of its own (`fleet/fake.rs`), so its CPU time (serving the list,
-//! storing the writes, encoding the watch events) is measured apart, and reported too.
+//! storing the writes, encoding the watch events) is measured apart, and reported too. After
+//! the churn, what a person opening the pages costs: the first `/` (gzip) and the first page of
+//! one document, each rendered by that request. The machine's load average is recorded with
+//! the figures: on a shared machine they are noisy.
 
 mod fake;
 mod generate;
@@ -83,6 +86,7 @@ pub(crate) fn run() -> Result<()> {
     }
     eprintln!("bench fleet: {FLEET} Applications of {written} bytes on average in the fake");
 
+    let load_before = load_average();
     let port = free_port()?;
     let started = Instant::now();
     let server = start_server(&release.join("status-server"), &kubeconfig, port)?;
@@ -116,7 +120,9 @@ pub(crate) fn run() -> Result<()> {
     let mut samples: Vec<Duration> = done.iter().collect::<Result<Vec<_>>>()?;
     let _ = prober.join();
     samples.sort();
+    let pages = Pages::measure(port)?;
     let peak = vm_hwm_kib(pid);
+    let load = (load_before, load_average());
 
     let figures = Figures {
         written,
@@ -128,6 +134,8 @@ pub(crate) fn run() -> Result<()> {
         server_cpu,
         fake_cpu,
         samples,
+        pages,
+        load,
     };
     let section = render(&figures)?;
     println!("\n{section}");
@@ -287,6 +295,43 @@ struct Figures {
     fake_cpu: f64,
     /// Change-to-served, sorted.
     samples: Vec<Duration>,
+    pages: Pages,
+    /// The machine's 1-minute load average before and after.
+    load: (String, String),
+}
+
+/// The first requests for the pages after the churn, each rendering what it serves.
+struct Pages {
+    /// `/` with gzip: the time to the whole answer, and its size.
+    overview: (Duration, usize),
+    /// `/status/<app>.html` of one Application.
+    page: (Duration, usize),
+}
+
+impl Pages {
+    fn measure(port: u16) -> Result<Self> {
+        let get = |path: &str, headers: &[(&str, &str)]| -> Result<(Duration, usize)> {
+            let started = Instant::now();
+            let response = http_get(&format!("http://127.0.0.1:{port}{path}"), headers)?;
+            let elapsed = started.elapsed();
+            if response.status != 200 {
+                bail!("GET {path}: {}", response.status);
+            }
+            Ok((elapsed, response.body.len()))
+        };
+        Ok(Self {
+            overview: get("/", &[("Accept-Encoding", "gzip")])?,
+            page: get(&format!("/status/{}.html", generate::name(7)), &[])?,
+        })
+    }
+}
+
+/// The 1-minute load average (`/proc/loadavg`), or `?`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 impl Figures {
@@ -373,10 +418,29 @@ fn render(f: &Figures) -> Result<String> {
         "| the fake API server's own CPU during the churn (not the server's) | {:.3} core | | |",
         f.fake_cpu
     )?;
+    writeln!(
+        out,
+        "| after the churn, the first `/` (gzip, rendered and compressed by that request) | {}, {} KiB | | |",
+        ms(f.pages.overview.0),
+        f.pages.overview.1 / 1024
+    )?;
+    writeln!(
+        out,
+        "| the first page of one Application (`/status/<app>.html`, rendered by that request) | {}, {} KiB | | |",
+        ms(f.pages.page.0),
+        f.pages.page.1 / 1024
+    )?;
+    writeln!(
+        out,
+        "| the machine's load average (1 min) before and after, on {} CPUs | {} → {} | | |",
+        std::thread::available_parallelism().map_or(0, usize::from),
+        f.load.0,
+        f.load.1
+    )?;
     writeln!(out)?;
     writeln!(
         out,
-        "The peak is the first list: kube reads a list answer whole before it is parsed, and holds it twice for a moment, and the fake answers all {FLEET} Applications in one page, as it ignores `limit`; a real API server reading from etcd pages kube's list by 500. Each Application is reduced to its document as it is parsed: status-core keeps only the fields the mapping reads, and of `status.resources` only the entries that can be drift, so once the list is done the server holds {:.1} MiB. Under the churn each change costs a watch event's parse, the mapping, one document's validation and compression, and one publication that merges that key and reassembles `/statuses.json` from cached parts (recompressing one chunk of about 32 documents).",
+        "The peak is the first list: kube reads a list answer whole before it is parsed, and holds it twice for a moment, and the fake answers all {FLEET} Applications in one page, as it ignores `limit`; a real API server reading from etcd pages kube's list by 500. Each Application is reduced to its document as it is parsed: status-core keeps only the fields the mapping reads, and of `status.resources` only the entries that can be drift, so once the list is done the server holds {:.1} MiB. Under the churn each change costs a watch event's parse, the mapping, one document's validation, and one publication that merges that key and reassembles `/statuses.json` from cached parts (recompressing one chunk of about 32 documents). Nothing for people is rendered then: a document version's page, badges and overview card, its own gzip form, and the overview (at most once a second) are rendered by the first request that asks for them and kept while that version is served, so a fleet nobody is looking at costs no HTML, and one somebody is looking at costs the pages they open.",
         mib(f.rss_served)
     )?;
     Ok(out)

@@ -438,10 +438,17 @@ async fn forbidden_names_list_applications_in_argo_cds_namespace_until_granted()
         "forbidden_applications_log_line",
         redacted(&line, cluster.api.port())
     );
+    // The file is served, but the server is not ready until the watch has listed once: the
+    // reason names the source and what it is refused.
     server
-        .eventually("/readyz", "ready on the file, the source down", |s, b| {
-            s == 200 && b.contains("\"source\":\"applications/argocd\",\"healthy\":false")
+        .eventually("/readyz", "not ready, the source refused", |s, b| {
+            s == 503
+                && b.contains("applications/argocd has not listed its objects yet")
+                && b.contains("\"source\":\"applications/argocd\",\"healthy\":false")
         })
+        .await;
+    server
+        .eventually("/status.json", "the file", |s, _| s == 200)
         .await;
 
     // Granted exactly what the chart's Role grants: the next retry lists and watches.
@@ -459,6 +466,7 @@ async fn forbidden_names_list_applications_in_argo_cds_namespace_until_granted()
         })
         .await;
     server.log_line("answers the watch again").await;
+    server.eventually("/readyz", "ready", |s, _| s == 200).await;
     assert!(!server.all_logs().contains(CI_TOKEN));
     let exit = server.terminate().await;
     assert!(exit.success(), "{exit}");
@@ -492,4 +500,63 @@ async fn argo_cds_namespace_is_its_own_whatever_the_configmaps_namespace() {
         .map(|s| s["source"].as_str().unwrap())
         .collect();
     assert_eq!(names, [SOURCE, &format!("configmap/{NAMESPACE}/live")]);
+}
+
+#[tokio::test]
+async fn a_server_of_applications_only_is_ready_once_listed_and_stays_ready_through_an_outage() {
+    let cluster = Cluster::start();
+    cluster.put_app(&application("storefront", &[]));
+    cluster.api.stop();
+    let server = serve_apps(&cluster, &[]).await;
+    // No status.json is asked for; the watch's first list is.
+    eventually_within(&server, RECOVERY, "/readyz", "the reason", |s, b| {
+        s == 503
+            && b.contains(
+                "applications/argocd has not listed its objects yet: cannot reach the API server",
+            )
+    })
+    .await;
+    let (_, body) = server.get_text("/readyz").await;
+    let readyz: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(readyz["sources"][0]["synced"], false, "{body}");
+
+    cluster.api.restart().unwrap();
+    eventually_within(&server, RECOVERY, "/readyz", "ready", |s, _| s == 200).await;
+    // Ready means listed: the fleet is there, not arriving.
+    served(
+        &server,
+        "/status/storefront.json",
+        &cluster.mapped("storefront"),
+    )
+    .await;
+    assert_eq!(server.get_text("/status.json").await.0, 404);
+
+    cluster.api.stop();
+    eventually_within(&server, RECOVERY, "/readyz", "the watch down", |_, b| {
+        b.contains("\"healthy\":false")
+    })
+    .await;
+    let (status, body) = server.get_text("/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"synced\":true"), "{body}");
+    served(
+        &server,
+        "/status/storefront.json",
+        &cluster.mapped("storefront"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn no_applications_at_all_is_ready_with_an_empty_overview() {
+    let cluster = Cluster::start();
+    let server = serve_apps(&cluster, &[]).await;
+    server.eventually("/readyz", "ready", |s, _| s == 200).await;
+    assert_eq!(server.get_text("/statuses.json").await, (200, "[]".into()));
+    let (status, page) = server.get_text("/").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("No documents are being served yet."),
+        "{page}"
+    );
 }

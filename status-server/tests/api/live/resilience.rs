@@ -8,7 +8,8 @@ use crate::helpers::doc;
 use crate::metrics::{counter, parse};
 
 #[tokio::test]
-async fn an_api_server_unreachable_at_start_leaves_the_files_served_until_it_answers() {
+async fn an_api_server_unreachable_at_start_leaves_the_files_served_and_not_ready_until_it_answers()
+{
     let cluster = Cluster::start();
     cluster.put("live", &[], &[("live.json", &doc("live", 0))]);
     cluster.api.stop();
@@ -18,11 +19,10 @@ async fn an_api_server_unreachable_at_start_leaves_the_files_served_until_it_ans
         &["--file", file.to_str().unwrap(), "--kube-configmap", "live"],
     )
     .await;
-    // The file is served and the server is ready, whatever the API server does.
+    // The file is served; the server is not ready until the watch has listed once.
     assert_eq!(server.get_text("/status.json").await, (200, doc("file", 0)));
-    assert_eq!(server.get_text("/readyz").await.0, 200);
-    eventually_within(&server, RECOVERY, "/readyz", "the watch down", |_, b| {
-        b.contains("cannot reach the API server")
+    eventually_within(&server, RECOVERY, "/readyz", "the watch down", |s, b| {
+        s == 503 && b.contains("cannot reach the API server")
     })
     .await;
     let health = source_health(&server, &by_name("live")).await;
@@ -43,8 +43,8 @@ async fn an_api_server_unreachable_at_start_leaves_the_files_served_until_it_ans
         s == 200 && b == doc("live", 0)
     })
     .await;
-    eventually_within(&server, RECOVERY, "/readyz", "the watch healthy", |_, b| {
-        !b.contains("\"healthy\":false")
+    eventually_within(&server, RECOVERY, "/readyz", "the watch healthy", |s, b| {
+        s == 200 && !b.contains("\"healthy\":false")
     })
     .await;
     let health = source_health(&server, &by_name("live")).await;

@@ -119,8 +119,9 @@ pub(super) fn render(rows: &[PageRow]) -> String {
          {DOCUMENTS} documents of about 350 bytes (synced, out of sync with files, errors); the \
          same wrk runs against `/status.json`, the overview `/` (all {DOCUMENTS} as cards) and \
          `/badge.svg`, in rounds (each route once per round, the best round kept). The pages \
-         are rendered when a document changes and served from bytes with their ETag and gzip \
-         form, like the documents. Target: each within 10% of `/status.json`'s req/s; on a \
+         are rendered (and compressed) by the first request after a change and then served \
+         from those bytes with their ETag and gzip form, like the documents; wrk's warm-up \
+         makes that first request. Target: each within 10% of `/status.json`'s req/s; on a \
          loaded machine the CPU per request is the steadier comparison.\n"
     );
     let _ = writeln!(
