@@ -1,6 +1,6 @@
 //! Printing validation results in the three output formats (`human`, `json`, `github`).
 //!
-//! `validate` prints every file it checked through [`write`]; `push` prints a rejected
+//! `validate` prints every file it checked through [`write()`]; `push` prints a rejected
 //! document's findings the same way, so a CI log reads alike whichever command failed.
 //! The rules themselves live in status-core; this module only formats its [`Report`]s.
 

@@ -1,14 +1,16 @@
 //! `cargo xtask ci`: every check CI makes, in the order that fails fastest.
 //!
 //! fmt, clippy, the tools (Chromium and the badge font included: the width table is checked
-//! against the font), codegen freshness, the tests (the chart tests, the push action's harness
-//! and status-server's browser test run among them), the linters (`lint`), the release checks
-//! (`release-check`), then the one release build: `dist` for the host, whose archives the
-//! image smoke test builds the image from.
+//! against the font), codegen freshness, the tests (the chart tests with checkov, the push
+//! action's harness and status-server's browser test run among them), the linters (`lint`),
+//! the release checks (`release-check`), the crates as others get them (`crate_checks`:
+//! rustdoc, the published crates' packages with their examples, cargo-deny), then the one
+//! release build: `dist` for the host, whose archives the image smoke test builds the image
+//! from.
 
 use anyhow::Result;
 
-use crate::{cargo, codegen, dist, image, lint, release_check, run_cmd, tools};
+use crate::{cargo, codegen, crate_checks, dist, image, lint, release_check, run_cmd, tools};
 
 /// cargo for CI's builds: no incremental compilation. A CI run builds every crate once from a
 /// clean tree, where incremental state only costs time and gigabytes of disk (the tests' own
@@ -44,10 +46,12 @@ pub(crate) fn run(_args: &[String]) -> Result<()> {
             .args(["test", "--workspace", "--doc"])
             .env("INSTA_UPDATE", "no"),
     )?;
-    // The chart checks (`cargo xtask chart`) are the `xtask --test chart` tests, and the push
-    // action's harness is `xtask --test push_action`: both already ran above.
+    // The chart checks (`cargo xtask chart`, checkov over every render among them) are the
+    // `xtask --test chart` tests, and the push action's harness is `xtask --test push_action`:
+    // both already ran above.
     lint::run(&[])?;
     release_check::run(&[])?;
+    crate_checks::run()?;
     // One release build for the host, with SBOMs: the image is built from these archives.
     dist::run(&["--sbom".to_owned()])?;
     image::smoke_from_dist()?;

@@ -72,6 +72,31 @@ pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<()> {
         .with_context(|| format!("chmod {mode:o} {}", path.display()))
 }
 
+/// Removes from `cmd` the variables cargo sets for the program it runs (`cargo xtask` is a
+/// `cargo run`; a test is run by `cargo test`): `CARGO_PKG_*`, `CARGO_MANIFEST_*` and the like.
+/// A cargo started with them rebuilds ring and everything above it, because ring's build script
+/// declares `rerun-if-env-changed` on some of them, and then a plain `cargo build` rebuilds it
+/// all again.
+pub(crate) fn without_cargo_run_env(cmd: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let set_by_cargo = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_BIN_EXE_"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_BIN_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "OUT_DIR",
+            ]
+            .contains(&name.as_ref());
+        if set_by_cargo {
+            cmd.env_remove(name.as_ref());
+        }
+    }
+}
+
 /// Makes `link` a symbolic link to `target` (a relative `target` is resolved from the link's
 /// directory).
 pub(crate) fn symlink(target: &Path, link: &Path) -> Result<()> {

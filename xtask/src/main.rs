@@ -8,6 +8,7 @@ mod chart;
 mod chart_package;
 mod ci;
 mod codegen;
+mod crate_checks;
 mod crates;
 mod dist;
 mod host;
@@ -16,6 +17,7 @@ mod lint;
 mod publish;
 mod release_check;
 mod set_version;
+mod soak;
 #[cfg(test)]
 mod tidy;
 mod tools;
@@ -29,12 +31,13 @@ const HELP: &str = "\
 cargo xtask <task>
 
 Tasks:
-  ci             everything CI checks: fmt, clippy, codegen freshness, tests, lint, release-check,
-                 dist, image smoke test
+  ci             everything CI checks: fmt, clippy, codegen freshness, tests (the chart's with
+                 checkov), lint, cargo doc, cargo package, cargo deny, release-check, dist, image
+                 smoke test
   codegen        write generated files (docs/status.schema.json, the chart's values.schema.json)
   tools          install the tools under target/tools (helm 3, helm 4, kubectl, kubernetes-validate,
-                 actionlint, zizmor, shellcheck, hadolint, syft, cargo-auditable; Chromium, the
-                 DejaVu fonts and the browser tests' npm packages)
+                 checkov, cargo-deny, actionlint, zizmor, shellcheck, hadolint, syft,
+                 cargo-auditable; Chromium, the DejaVu fonts and the browser tests' npm packages)
   chart          lint, render and validate the Helm chart with Helm 3 and Helm 4
   lint           actionlint and zizmor over the workflows and actions, shellcheck over every shell
                  script, hadolint over the Containerfile
@@ -45,6 +48,8 @@ Tasks:
   set-version    write a new version everywhere it is recorded (crates, chart, action, CI template)
   publish        publish the crates to crates.io in dependency order, skipping published versions
   bench          benchmarks: validate | server | push | live (all when none is named)
+  soak           [--duration 10m] [--server PATH] the release server under load and churn; fails on
+                 errors or growth; writes docs/images/soak*.svg and its part of docs/benchmarks.md
 ";
 
 fn main() -> ExitCode {
@@ -68,6 +73,7 @@ fn run() -> Result<()> {
         "tools" => {
             let dir = tools::install()?;
             tools::cargo_auditable()?;
+            tools::cargo_deny()?;
             println!("{}", dir.display());
             Ok(())
         }
@@ -80,6 +86,7 @@ fn run() -> Result<()> {
         "release-check" => release_check::run(rest),
         "set-version" => set_version::run(rest),
         "publish" => publish::run(rest),
+        "soak" => soak::run(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
@@ -179,5 +186,7 @@ fn display(cmd: &Command) -> String {
 }
 
 fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    host::without_cargo_run_env(&mut cargo);
+    cargo
 }

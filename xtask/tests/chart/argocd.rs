@@ -8,6 +8,7 @@
 use serde_yaml::Value;
 
 use crate::cases::{ALL_FEATURES, ARGOCD, matrix};
+use crate::security::api_token_mounts;
 use crate::support::{Install, find, install_notes, of_kind, render, str_of};
 
 const NAMESPACE: &str = "monitoring";
@@ -56,7 +57,9 @@ fn in_namespace<'a>(docs: &'a [Value], namespace: &str) -> Vec<&'a Value> {
 fn the_live_watch_points_the_server_at_argo_cds_namespace_with_its_token() {
     let docs = render_in_monitoring("argocd:\n  watch:\n    enabled: true\n");
     assert_eq!(argocd_env(&docs), ["STATUS_SERVER_ARGOCD_NAMESPACE=argocd"]);
-    assert_eq!(server_spec(&docs)["automountServiceAccountToken"], true);
+    // The token is projected into the server container, not automounted into the pod.
+    assert_eq!(server_spec(&docs)["automountServiceAccountToken"], false);
+    assert_eq!(api_token_mounts(server_spec(&docs)), ["status-server"]);
     let docs = render_in_monitoring(ARGOCD);
     assert_eq!(
         argocd_env(&docs),
@@ -78,6 +81,7 @@ fn the_live_watch_points_the_server_at_argo_cds_namespace_with_its_token() {
         let docs = render_in_monitoring(values);
         assert!(argocd_env(&docs).is_empty());
         assert_eq!(server_spec(&docs)["automountServiceAccountToken"], false);
+        assert!(api_token_mounts(server_spec(&docs)).is_empty());
     }
 }
 

@@ -47,6 +47,7 @@ replicaCount: 2
 image:
   repository: registry.example.com/platform/gitops-status
   tag: "0.1.0-rc.1"
+  digest: sha256:4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a19
   pullPolicy: Always
 imagePullSecrets:
   - name: regcred

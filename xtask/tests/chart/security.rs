@@ -1,5 +1,6 @@
 //! The Pod Security Standard "restricted" (and so "baseline") on every pod the chart renders,
-//! the seed's security promises, probes, resources, RBAC scope and the ServiceMonitor wiring.
+//! the seed's security promises, probes, resources, RBAC scope, API tokens and the
+//! ServiceMonitor wiring.
 
 use serde_yaml::Value;
 
@@ -241,13 +242,60 @@ fn push_role_is_limited_to_the_live_configmap() {
             "ServiceAccount/ci/ci-runner"
         ]
     );
-    // The PostSync Job runs as the push ServiceAccount, with a token; nothing else gets one.
+    // The PostSync Job runs as the push ServiceAccount, with its token projected into its two
+    // containers, which both call the API (collect reads the Application, push writes the
+    // ConfigMap), and not automounted; nothing else gets one.
     let job = &of_kind(&docs, "Job")[0];
     let job_spec = &job["spec"]["template"]["spec"];
     assert_eq!(job_spec["serviceAccountName"], "gitops-status-server-push");
-    assert_eq!(job_spec["automountServiceAccountToken"], true);
+    assert_eq!(job_spec["automountServiceAccountToken"], false);
+    assert_eq!(api_token_mounts(job_spec), ["collect", "push"]);
     let test_pod = &of_kind(&docs, "Pod")[0];
     assert_eq!(test_pod["spec"]["automountServiceAccountToken"], false);
+    assert!(api_token_mounts(&test_pod["spec"]).is_empty());
+}
+
+/// The containers of a pod spec that get the projected API token, which must be the three
+/// files kubelet's automount gives, at the path kube-rs's in-cluster configuration reads.
+pub(crate) fn api_token_mounts(spec: &Value) -> Vec<String> {
+    let volume = spec["volumes"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .find(|v| v["name"] == "api-token");
+    let mounts: Vec<String> = containers(spec)
+        .into_iter()
+        .filter(|c| {
+            c["volumeMounts"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .any(|m| {
+                    m["name"] == "api-token"
+                        && m["mountPath"] == "/var/run/secrets/kubernetes.io/serviceaccount"
+                        && m["readOnly"] == true
+                })
+        })
+        .map(|c| str_of(&c["name"], "container name").to_owned())
+        .collect();
+    assert_eq!(
+        volume.is_some(),
+        !mounts.is_empty(),
+        "api-token volume and mounts"
+    );
+    if let Some(volume) = volume {
+        let sources = &volume["projected"]["sources"];
+        assert_eq!(sources[0]["serviceAccountToken"]["path"], "token");
+        assert_eq!(sources[0]["serviceAccountToken"]["expirationSeconds"], 3600);
+        assert_eq!(sources[1]["configMap"]["name"], "kube-root-ca.crt");
+        assert_eq!(sources[1]["configMap"]["items"][0]["path"], "ca.crt");
+        assert_eq!(sources[2]["downwardAPI"]["items"][0]["path"], "namespace");
+        assert_eq!(
+            sources[2]["downwardAPI"]["items"][0]["fieldRef"]["fieldPath"],
+            "metadata.namespace"
+        );
+    }
+    mounts
 }
 
 /// The PostSync Job collects the Application then pushes it, with the flags statusctl takes.
@@ -339,26 +387,5 @@ fn service_monitor_selects_the_service() {
     assert_eq!(
         monitor["spec"]["namespaceSelector"]["matchNames"][0],
         "monitoring"
-    );
-}
-
-/// The NetworkPolicy admits the server port only and allows no egress.
-#[test]
-fn network_policy_admits_the_server_port_only() {
-    let docs = render(&Install {
-        values: ALL_FEATURES,
-        ..Install::default()
-    });
-    let policy = find(&docs, "NetworkPolicy", "gitops-status-server");
-    let spec = &policy["spec"];
-    assert_eq!(
-        spec["policyTypes"],
-        serde_yaml::from_str::<Value>("[Ingress, Egress]").expect("yaml")
-    );
-    assert_eq!(spec["egress"], Value::Sequence(vec![]));
-    assert_eq!(spec["ingress"][0]["ports"][0]["port"], 8080);
-    assert_eq!(
-        spec["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
-        "grafana"
     );
 }

@@ -9,6 +9,7 @@ use serde_yaml::Value;
 use crate::cases::{
     ALL_FEATURES, WATCH, WATCH_ALL_FEATURES, WATCH_SELECTOR_NETWORK_POLICY, matrix,
 };
+use crate::security::api_token_mounts;
 use crate::support::{Install, argv, find, install_notes, of_kind, render, str_of};
 
 const NAMESPACE: &str = "monitoring";
@@ -92,10 +93,11 @@ fn the_live_volume_and_the_server_arguments_stay_as_they_are() {
     for (off, on) in [("", WATCH), (ALL_FEATURES, WATCH_ALL_FEATURES)] {
         let (off, on) = (render_in_monitoring(off), render_in_monitoring(on));
         let (off, on) = (pod_spec(&off), pod_spec(&on));
-        assert_eq!(off["volumes"], on["volumes"]);
+        // Watching adds the projected API token (`api-token`), and nothing else.
+        assert_eq!(off["volumes"], without_api_token(&on["volumes"]));
         assert_eq!(
             off["containers"][0]["volumeMounts"],
-            on["containers"][0]["volumeMounts"]
+            without_api_token(&on["containers"][0]["volumeMounts"])
         );
         assert_eq!(argv(&off["containers"][0]), argv(&on["containers"][0]));
         let live = on["volumes"]
@@ -106,6 +108,18 @@ fn the_live_volume_and_the_server_arguments_stay_as_they_are() {
             .expect("the live ConfigMap is mounted");
         assert_eq!(live["configMap"]["optional"], true);
     }
+}
+
+/// A list of volumes or volume mounts without the one named `api-token`, which it must hold.
+fn without_api_token(list: &Value) -> Value {
+    let items = list.as_sequence().expect("a list");
+    let rest: Vec<Value> = items
+        .iter()
+        .filter(|v| v["name"] != "api-token")
+        .cloned()
+        .collect();
+    assert_eq!(rest.len() + 1, items.len(), "one api-token in {list:?}");
+    Value::Sequence(rest)
 }
 
 /// Exactly get, list and watch on ConfigMaps in the release namespace; by name unless a label
@@ -158,20 +172,21 @@ fn the_watch_role_reads_configmaps_in_the_release_namespace_and_nothing_else() {
     }
 }
 
-/// The API token is mounted in the server pods when watching (ConfigMaps or Argo CD's
-/// Applications), and only then; the ServiceAccount itself keeps it off, so that no other pod
-/// running as it gets one.
+/// The API token is projected into the server container when it reads the API (watching
+/// ConfigMaps or Argo CD's Applications), and only then; the pod spec and the ServiceAccount
+/// keep kubelet's automount off, so that no other pod running as it gets one.
 #[test]
 fn the_token_is_mounted_only_when_watching() {
     for case in matrix() {
         let docs = render(&case.install);
         let spec = pod_spec_of_any_name(&docs);
-        assert_eq!(
-            spec["automountServiceAccountToken"].as_bool(),
-            Some(reads_api(case.install.values)),
-            "{}",
-            case.name
-        );
+        assert_eq!(spec["automountServiceAccountToken"], false, "{}", case.name);
+        let expected: &[&str] = if reads_api(case.install.values) {
+            &["status-server"]
+        } else {
+            &[]
+        };
+        assert_eq!(api_token_mounts(spec), expected, "{}", case.name);
         for account in of_kind(&docs, "ServiceAccount")
             .into_iter()
             .filter(|a| a["metadata"]["labels"]["app.kubernetes.io/component"].is_null())
