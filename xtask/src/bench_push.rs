@@ -9,14 +9,13 @@
 //! `bench-push` markers.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::host::ChildProcess;
+use crate::host::start_fake_apiserver;
 use crate::{cargo, project_root, run_cmd, target_dir};
 
 const START: &str = "<!-- bench-push:start -->";
@@ -49,22 +48,8 @@ pub(crate) fn run() -> Result<()> {
     std::fs::create_dir_all(&work)?;
     let kubeconfig = work.join("kubeconfig");
 
-    let mut child = Command::new(release.join("fake-apiserver"))
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .args(["--namespace", "default"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("cannot start fake-apiserver")?;
-    let stdout = child.stdout.take().context("no stdout")?;
     // Stopped when dropped, at the end of the benchmark or on an error.
-    let _fake = ChildProcess::new(child);
-    let mut url = String::new();
-    BufReader::new(stdout).read_line(&mut url)?;
-    if !url.starts_with("https://") {
-        bail!("fake-apiserver did not print its URL (got {url:?})");
-    }
+    let _fake = start_fake_apiserver(&release.join("fake-apiserver"), &kubeconfig)?;
 
     // A new document per run (a later last_check each time), as successive pipelines push.
     let doc_for = |tool: &str, i: usize| -> Result<PathBuf> {

@@ -111,6 +111,28 @@ pub(crate) fn free_port() -> Result<u16> {
         .port())
 }
 
+/// Starts the fake API server `binary` (`fake-apiserver`) on a loopback port, writing a
+/// kubeconfig for it (an admin token, namespace `default`) to `kubeconfig`; returns once it
+/// listens. Stopped when the returned process is dropped.
+pub(crate) fn start_fake_apiserver(binary: &Path, kubeconfig: &Path) -> Result<ChildProcess> {
+    let mut child = Command::new(binary)
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(["--namespace", "default"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot start {}", binary.display()))?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let fake = ChildProcess::new(child);
+    let mut url = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut url)?;
+    if !url.starts_with("https://127.0.0.1:") {
+        bail!("fake-apiserver did not print a loopback URL (got {url:?})");
+    }
+    Ok(fake)
+}
+
 /// A child process that is stopped when dropped, so that an error or a panic in the task that
 /// started it never leaves a server running (and holding its port) after xtask exits.
 #[derive(Debug)]

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::host::{ChildProcess, free_port, http_get};
+use crate::host::{ChildProcess, free_port, http_get, start_fake_apiserver};
 use crate::{cargo, project_root, run_cmd, target_dir};
 
 use self::client::{Client, Tally};
@@ -169,21 +169,7 @@ pub(crate) fn soak(binaries: &Binaries, plan: &Plan, work: &Path) -> Result<Outc
 
     // The fake API server, for the pushes.
     let kubeconfig = work.join("kubeconfig");
-    let mut fake = Command::new(&binaries.fake_apiserver)
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .args(["--namespace", "default"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("cannot start fake-apiserver")?;
-    let fake_stdout = fake.stdout.take().context("no stdout")?;
-    let _fake = ChildProcess::new(fake);
-    let mut url = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(fake_stdout), &mut url)?;
-    if !url.starts_with("https://127.0.0.1:") {
-        bail!("fake-apiserver did not print a loopback URL (got {url:?})");
-    }
+    let _fake = start_fake_apiserver(&binaries.fake_apiserver, &kubeconfig)?;
 
     // The server, as the chart runs it but on loopback: one worker (a 100m pod).
     let port = free_port()?;

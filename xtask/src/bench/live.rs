@@ -9,14 +9,13 @@
 //! in front of the swap; the watch path has nothing in front of it.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::host::{ChildProcess, free_port, http_get};
+use crate::host::{ChildProcess, free_port, http_get, start_fake_apiserver};
 use crate::{cargo, run_cmd, target_dir};
 
 /// The markers of the section in docs/benchmarks.md.
@@ -111,21 +110,7 @@ fn start_server(binary: &Path, args: &[&str], port: u16) -> Result<ChildProcess>
 
 fn through_the_watch(release: &Path, work: &Path) -> Result<Latencies> {
     let kubeconfig = work.join("kubeconfig");
-    let mut child = Command::new(release.join("fake-apiserver"))
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .args(["--namespace", "default"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("cannot start fake-apiserver")?;
-    let stdout = child.stdout.take().context("no stdout")?;
-    let _fake = ChildProcess::new(child);
-    let mut url = String::new();
-    BufReader::new(stdout).read_line(&mut url)?;
-    if !url.starts_with("https://") {
-        bail!("fake-apiserver did not print its URL (got {url:?})");
-    }
+    let _fake = start_fake_apiserver(&release.join("fake-apiserver"), &kubeconfig)?;
     let home = work.join("home");
     std::fs::create_dir_all(&home)?;
     let push = |i: usize| -> Result<Duration> {
