@@ -37,16 +37,25 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::layer::Entry;
 use crate::representation::{Body, Content};
-use crate::snapshot::Document;
 use palette::Tone;
 
 pub(crate) use assets::{BADGE_CSP, DOCUMENT_CSP, ERROR_PAGE_CSP, OVERVIEW_CSP};
 pub(crate) use badge::{INVALID_SVG, NOT_FOUND_SVG, label_of};
 
+/// One key as the overview lists it: the version served, if any (its pages), and why the
+/// latest version is not served. The snapshot's documents are such keys; the pages name no
+/// type of the snapshot, which holds them.
+pub(crate) trait Listed {
+    /// The pages of the version served; none when no version is (the key answers 503).
+    fn served(&self) -> Option<&DocumentPages>;
+    /// Why the latest version is refused, if it is.
+    fn rejected(&self) -> Option<&str>;
+}
+
 /// The overview of `documents` (whose `/statuses.json` is `all`) as the body `/` serves,
 /// rendered at `stamp`.
-pub(crate) fn overview_body(
-    documents: &BTreeMap<String, Document>,
+pub(crate) fn overview_body<D: Listed>(
+    documents: &BTreeMap<String, D>,
     all: &Body,
     stamp: SystemTime,
     settings: Settings,
@@ -61,8 +70,8 @@ pub(crate) fn overview_body(
 /// The publisher makes one when the documents changed (at most once a second); the bytes are
 /// what [`overview_body`] gives for them, whenever they are rendered.
 #[derive(Debug)]
-pub(crate) struct Overview {
-    documents: Arc<BTreeMap<String, Document>>,
+pub(crate) struct Overview<D> {
+    documents: Arc<BTreeMap<String, D>>,
     all: Arc<Body>,
     settings: Settings,
     /// When the overview is as of (its `Last-Modified`, the ages it shows).
@@ -70,10 +79,10 @@ pub(crate) struct Overview {
     body: OnceLock<Arc<Body>>,
 }
 
-impl Overview {
+impl<D: Listed> Overview<D> {
     /// The overview of `documents`, whose `/statuses.json` is `all`, as of `stamp`.
     pub(crate) fn new(
-        documents: Arc<BTreeMap<String, Document>>,
+        documents: Arc<BTreeMap<String, D>>,
         all: Arc<Body>,
         stamp: SystemTime,
         settings: Settings,

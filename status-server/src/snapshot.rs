@@ -61,6 +61,16 @@ pub(crate) struct Document {
     pub(crate) error: Option<Arc<LoadError>>,
 }
 
+impl pages::Listed for Document {
+    fn served(&self) -> Option<&DocumentPages> {
+        self.served.as_deref().map(|served| &served.pages)
+    }
+
+    fn rejected(&self) -> Option<&str> {
+        self.error.as_deref().map(|e| e.message.as_str())
+    }
+}
+
 /// How a source is doing, as `/readyz` and `/metrics` tell it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SourceStatus {
@@ -107,7 +117,7 @@ pub(crate) struct Snapshot {
     pub(crate) all: Arc<Body>,
     /// `/`: the overview page, made by the publisher next to `all` (at most once a second,
     /// when a document or an error changed) and rendered by the first request for it.
-    pub(crate) overview: Arc<Overview>,
+    pub(crate) overview: Arc<Overview<Document>>,
     /// The latest `modified` of any body this process has served. A body first served by a
     /// later snapshot gets a `modified` strictly after it, so a changed body always has a
     /// newer Last-Modified than any the client can hold (file modification times cannot

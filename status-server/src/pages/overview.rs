@@ -17,7 +17,7 @@ use status_core::{StatusDocument, SyncStatus};
 use super::palette::{Tone, health_tone, sync_tone};
 use super::text::{age, exact, machine, short_revision, truncate, utc};
 use super::{Live, Settings, layout};
-use crate::snapshot::Document;
+use super::Listed;
 
 /// Files listed on a card; the rest are counted (the document's page lists them all).
 const MAX_FILES: usize = 50;
@@ -129,8 +129,8 @@ impl Counts {
 
 /// The overview of `documents` at `stamp`: the page `/` serves. `statuses_etag` is the tag of
 /// the `/statuses.json` of the same snapshot, which the page's script polls.
-pub(crate) fn overview(
-    documents: &BTreeMap<String, Document>,
+pub(crate) fn overview<D: Listed>(
+    documents: &BTreeMap<String, D>,
     statuses_etag: &str,
     stamp: SystemTime,
     settings: Settings,
@@ -143,19 +143,19 @@ pub(crate) fn overview(
     let mut cards = Vec::with_capacity(documents.len());
     for (key, document) in documents.iter() {
         let name = key.strip_suffix(".json").unwrap_or(key);
-        match &document.served {
-            Some(served) => {
-                let doc = &served.entry.document;
+        match document.served() {
+            Some(pages) => {
+                let doc = &pages.entry.document;
                 match doc.sync_status() {
                     SyncStatus::Synced => counts.synced += 1,
                     SyncStatus::OutOfSync => counts.out_of_sync += 1,
                     SyncStatus::Unknown => counts.unknown += 1,
                     SyncStatus::Error => counts.error += 1,
                 }
-                let card = served.pages.card();
+                let card = pages.card();
                 let stale = stale_after.is_some_and(|after| now - card.last_check > after);
                 counts.stale += usize::from(stale);
-                let rejected = document.error.as_ref().map(|e| e.message.as_str());
+                let rejected = document.rejected();
                 cards.push(served_card(
                     card,
                     now,
@@ -166,7 +166,7 @@ pub(crate) fn overview(
             }
             None => {
                 counts.invalid += 1;
-                let message = document.error.as_ref().map_or("", |e| e.message.as_str());
+                let message = document.rejected().unwrap_or_default();
                 cards.push(invalid_card(name, message));
             }
         }
