@@ -102,6 +102,7 @@ codes! {
     TooLarge = ("E012", "too-large", Error, "The document is larger than a ConfigMap can hold (1 MiB)."),
     TooDeep = ("E013", "too-deep", Error, "The JSON nests deeper than the parser allows (128 levels)."),
     ByteOrderMark = ("E014", "byte-order-mark", Error, "The document starts with a byte order mark, which JSON forbids."),
+    NumberOutOfRange = ("E015", "number-out-of-range", Error, "A number is beyond the range of a 64-bit float (such as 1e400); JSON readers disagree on what it is."),
     UnknownField = ("W001", "unknown-field", Warning, "A field this version does not know; it is kept and served as-is."),
     DriftBelowFiles = ("W002", "drift-below-files", Warning, "`drift_count` is smaller than the number of `files`."),
     DuplicateFile = ("W003", "duplicate-file", Warning, "The same entry appears twice in `files`."),
