@@ -97,7 +97,7 @@ fn respond(req: &HttpRequest, state: &AppState) -> (&'static str, HttpResponse) 
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Kind<'a> {
+pub(crate) enum Kind<'a> {
     Document(&'a str),
     All,
     Healthz,
@@ -106,12 +106,12 @@ enum Kind<'a> {
     Other,
 }
 
-struct Route<'a> {
-    label: &'static str,
-    kind: Kind<'a>,
+pub(crate) struct Route<'a> {
+    pub(crate) label: &'static str,
+    pub(crate) kind: Kind<'a>,
 }
 
-fn route_of(path: &str) -> Route<'_> {
+pub(crate) fn route_of(path: &str) -> Route<'_> {
     let (label, kind) = match path {
         "/status.json" => ("/status.json", Kind::Document(PRIMARY_KEY)),
         "/statuses.json" => ("/statuses.json", Kind::All),
@@ -247,7 +247,7 @@ impl MessageBody for Chunked {
 }
 
 /// Whether `Accept-Encoding` allows gzip (`gzip` or `*`, with a non-zero q).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
+pub(crate) fn accepts_gzip(headers: &HeaderMap) -> bool {
     let mut gzip = None;
     let mut star = None;
     for value in headers.get_all(header::ACCEPT_ENCODING) {
@@ -273,7 +273,7 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 }
 
 /// Weak comparison of an `If-None-Match` list with the current tags (RFC 9110 13.1.2).
-fn if_none_match(value: &HeaderValue, current: &[&HeaderValue]) -> bool {
+pub(crate) fn if_none_match(value: &HeaderValue, current: &[&HeaderValue]) -> bool {
     let Ok(value) = value.to_str() else {
         return false;
     };

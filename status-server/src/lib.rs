@@ -43,6 +43,50 @@ use crate::reload::Reloader;
 use crate::snapshot::Snapshot;
 use crate::store::{DocumentStore, Source};
 
+/// The request parsing the HTTP layer does by hand, as plain functions, for the fuzz targets
+/// (`fuzz/`) and their corpus replay (`fuzz-checks`). Not part of the API: it follows the HTTP
+/// layer, which may change it in any release.
+#[doc(hidden)]
+pub mod fuzzing {
+    use actix_web::http::header::{ACCEPT_ENCODING, HeaderMap, HeaderName, HeaderValue};
+
+    use crate::http::{self, Kind};
+
+    /// The route label (as in metrics) of `path`, and the document key it serves, if any.
+    pub fn route(path: &str) -> (&'static str, Option<&str>) {
+        let route = http::route_of(path);
+        let key = match route.kind {
+            Kind::Document(key) => Some(key),
+            _ => None,
+        };
+        (route.label, key)
+    }
+
+    /// Whether a request with these `Accept-Encoding` header values is sent gzip; a value that
+    /// is not a valid header value is left out, as actix would refuse the request.
+    pub fn accepts_gzip(values: &[&[u8]]) -> bool {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            if let Ok(value) = HeaderValue::from_bytes(value) {
+                headers.append(HeaderName::from(ACCEPT_ENCODING), value);
+            }
+        }
+        http::accepts_gzip(&headers)
+    }
+
+    /// Whether `If-None-Match: value` matches one of the `current` entity tags (a 304); `None`
+    /// when `value` is not a valid header value.
+    pub fn if_none_match(value: &[u8], current: &[&str]) -> Option<bool> {
+        let value = HeaderValue::from_bytes(value).ok()?;
+        let current: Vec<HeaderValue> = current
+            .iter()
+            .filter_map(|tag| HeaderValue::from_str(tag).ok())
+            .collect();
+        let current: Vec<&HeaderValue> = current.iter().collect();
+        Some(http::if_none_match(&value, &current))
+    }
+}
+
 /// How long a client has to send its request head after connecting (slowloris).
 const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long an idle keep-alive connection stays open.
