@@ -7,8 +7,10 @@ mod bench_push;
 mod chart;
 mod ci;
 mod codegen;
+mod fuzz;
 mod host;
 mod image;
+mod mutants;
 #[cfg(test)]
 mod tidy;
 mod tools;
@@ -24,10 +26,12 @@ cargo xtask <task>
 Tasks:
   ci        everything CI checks: fmt, clippy, tools, codegen freshness, tests, chart, image
   codegen   write generated files (docs/status.schema.json, the chart's values.schema.json)
-  tools     install the test tools under target/tools (helm 3, helm 4, kubectl, kubernetes-validate)
+  tools     install the test tools under target/tools (helm 3, helm 4, kubectl, kubernetes-validate; go)
   chart     lint, render and validate the Helm chart with Helm 3 and Helm 4
   image     build the container image (static binaries, FROM scratch)
   bench     benchmarks: validate | server | push (all when none is named)
+  fuzz      run the fuzz targets on nightly: [--time 10m] [TARGET] (the time split between all)
+  mutants   mutation testing with cargo-mutants: [-p CRATE] [--shard K/N]
 ";
 
 fn main() -> ExitCode {
@@ -52,6 +56,8 @@ fn run() -> Result<()> {
         "bench" => bench::run(rest),
         "chart" => chart::run(),
         "image" => image::run(rest),
+        "fuzz" => fuzz::run(rest),
+        "mutants" => mutants::run(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
