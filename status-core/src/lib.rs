@@ -73,8 +73,8 @@ pub use finding::{Code, Finding, Severity};
 pub use key::{document_name, is_document_key};
 pub use non_empty::NonEmptyString;
 pub use report::Report;
-pub use statuses::{HealthStatus, SyncStatus};
 pub use rules::MAX_DRIFT_COUNT;
+pub use statuses::{HealthStatus, SyncStatus};
 pub use validate::{MAX_DOCUMENT_BYTES, Validator};
 
 /// What can go wrong in this crate.

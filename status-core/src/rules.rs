@@ -407,9 +407,11 @@ impl<S: Sink> Rules<'_, S> {
 /// The value of a `drift_count` the rules accept: a whole number, or JSON's `-0`.
 pub(crate) fn drift_value(value: &Value) -> Option<u64> {
     match value {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f == 0.0 && f.is_sign_negative()).map(|_| 0)),
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| *f == 0.0 && f.is_sign_negative())
+                .map(|_| 0)
+        }),
         _ => None,
     }
 }

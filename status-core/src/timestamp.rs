@@ -160,7 +160,8 @@ pub(crate) fn check(text: &str) -> Result<DateTime<FixedOffset>, String> {
     if hour > 23 || minute > 59 || second > 59 {
         return Err("the time is out of range".to_owned());
     }
-    if !(1..=12).contains(&month) || chrono::NaiveDate::from_ymd_opt(year as i32, month, day).is_none()
+    if !(1..=12).contains(&month)
+        || chrono::NaiveDate::from_ymd_opt(year as i32, month, day).is_none()
     {
         return Err("the date does not exist".to_owned());
     }
@@ -222,12 +223,36 @@ mod tests {
     #[test]
     fn each_refusal_says_why_and_how_to_fix_it() {
         for (bad, why, fix) in [
-            ("2026-04-21t12:30:00Z", "lower-case", Some("2026-04-21T12:30:00Z")),
-            ("2026-04-21 12:30:00Z", "a space", Some("2026-04-21T12:30:00Z")),
-            ("2026-04-21T12:30:00z", "lower-case", Some("2026-04-21T12:30:00Z")),
-            ("2026-04-21T12:30:00,5Z", "comma", Some("2026-04-21T12:30:00.5Z")),
-            ("2026-04-21T12:30:00+0200", "no colon", Some("2026-04-21T12:30:00+02:00")),
-            ("2026-04-21 12:30:00+0200", "a space", Some("2026-04-21T12:30:00+02:00")),
+            (
+                "2026-04-21t12:30:00Z",
+                "lower-case",
+                Some("2026-04-21T12:30:00Z"),
+            ),
+            (
+                "2026-04-21 12:30:00Z",
+                "a space",
+                Some("2026-04-21T12:30:00Z"),
+            ),
+            (
+                "2026-04-21T12:30:00z",
+                "lower-case",
+                Some("2026-04-21T12:30:00Z"),
+            ),
+            (
+                "2026-04-21T12:30:00,5Z",
+                "comma",
+                Some("2026-04-21T12:30:00.5Z"),
+            ),
+            (
+                "2026-04-21T12:30:00+0200",
+                "no colon",
+                Some("2026-04-21T12:30:00+02:00"),
+            ),
+            (
+                "2026-04-21 12:30:00+0200",
+                "a space",
+                Some("2026-04-21T12:30:00+02:00"),
+            ),
             ("2026-12-31T23:59:60Z", "leap second", None),
             ("0000-01-01T00:00:00Z", "year 0000", None),
             ("2026-04-21T12:30:00", "no UTC offset", None),

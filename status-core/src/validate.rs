@@ -303,8 +303,11 @@ impl<'a> Check<'a> {
         if path == Path::root().key(Field::DriftCount.name()) {
             message.push_str(&format!("; expected {}", Field::DriftCount.expected()));
         }
-        self.findings
-            .push(Finding::new(Code::NumberOutOfRange, path.to_string(), message));
+        self.findings.push(Finding::new(
+            Code::NumberOutOfRange,
+            path.to_string(),
+            message,
+        ));
         self.offsets.push(Some(offset));
     }
 }
@@ -325,7 +328,12 @@ fn number_out_of_range(src: &str, e: &serde_json::Error) -> Option<std::ops::Ran
         .iter()
         .rposition(|c| !is_number(c))
         .map_or(0, |i| i + 1);
-    let end = last + 1 + bytes[last + 1..].iter().take_while(|c| is_number(c)).count();
+    let end = last
+        + 1
+        + bytes[last + 1..]
+            .iter()
+            .take_while(|c| is_number(c))
+            .count();
     (start < end).then_some(start..end)
 }
 

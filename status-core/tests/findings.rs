@@ -159,7 +159,10 @@ fn the_largest_drift_count_is_two_to_the_53_minus_one() {
 }
 
 fn report_document() -> status_core::StatusDocument {
-    validator().validate(GOOD.as_bytes()).into_document().unwrap()
+    validator()
+        .validate(GOOD.as_bytes())
+        .into_document()
+        .unwrap()
 }
 
 #[test]
@@ -169,7 +172,10 @@ fn a_document_of_exactly_the_limit_is_read_and_one_byte_more_is_not() {
         let mut doc = GOOD.trim_end_matches('}').to_owned();
         doc.push_str(",\n  \"pad\": \"\"}");
         let missing = len - doc.len();
-        doc.replace("\"pad\": \"\"", &format!("\"pad\": \"{}\"", "x".repeat(missing)))
+        doc.replace(
+            "\"pad\": \"\"",
+            &format!("\"pad\": \"{}\"", "x".repeat(missing)),
+        )
     };
     let at_limit = pad(limit);
     assert_eq!(at_limit.len(), limit);
@@ -185,5 +191,10 @@ fn a_document_of_exactly_the_limit_is_read_and_one_byte_more_is_not() {
     );
     let one = Validator::new().max_bytes(1).validate(b"{}");
     assert!(one.findings()[0].message().contains("larger than 1 byte,"));
-    assert!(Validator::new().max_bytes(2).validate(b"{}").findings()[0].code().name() != "too-large");
+    assert!(
+        Validator::new().max_bytes(2).validate(b"{}").findings()[0]
+            .code()
+            .name()
+            != "too-large"
+    );
 }
