@@ -279,6 +279,38 @@ mod tests {
     }
 
     #[test]
+    fn the_pattern_accepts_what_the_parser_accepts() {
+        let pattern = regex::Regex::new(PATTERN).unwrap();
+        // Every one-character change of timestamps that reach each branch, and each with one
+        // character left out.
+        let bases = [
+            "2026-04-21T12:30:00Z",
+            "2024-02-29T23:59:59.123+23:59",
+            "0001-01-01T00:00:00-00:00",
+        ];
+        let alphabet = "0123456789-+:.,TtZz x";
+        let mut texts = Vec::new();
+        for base in bases {
+            for i in 0..base.len() {
+                texts.push(format!("{}{}", &base[..i], &base[i + 1..]));
+                for c in alphabet.chars() {
+                    texts.push(format!("{}{c}{}", &base[..i], &base[i + 1..]));
+                }
+            }
+        }
+        let mut accepted = 0;
+        for text in &texts {
+            let exists = |t: &str| {
+                chrono::NaiveDate::parse_from_str(&t[..10], "%Y-%m-%d").is_ok()
+            };
+            let by_pattern = pattern.is_match(text) && exists(text);
+            assert_eq!(check(text).is_ok(), by_pattern, "{text:?}: {:?}", check(text));
+            accepted += usize::from(by_pattern);
+        }
+        assert!(accepted > 100, "{accepted}");
+    }
+
+    #[test]
     fn a_parsed_timestamp_is_the_instant_written() {
         let t = parse("2026-04-21T12:30:00.25-01:30").unwrap();
         assert_eq!(t.to_rfc3339(), "2026-04-21T12:30:00.250-01:30");
