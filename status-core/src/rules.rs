@@ -26,6 +26,16 @@ const FUTURE_TOLERANCE_SECONDS: i64 = 5 * 60;
 /// The largest `drift_count`: 2^53 - 1, the largest whole number every JSON reader holds exactly
 /// (JavaScript's `Number.MAX_SAFE_INTEGER`; RFC 7493's I-JSON advises no larger integer). Above
 /// it, JavaScript reads another number than the one written.
+///
+/// ```
+/// use status_core::{MAX_DRIFT_COUNT, StatusDocument, SyncStatus};
+///
+/// let t = status_core::timestamp::parse("2026-04-21T12:30:00Z")?;
+/// let builder = StatusDocument::builder("apps", "prod", SyncStatus::OutOfSync, t);
+/// assert!(builder.clone().drift_count(MAX_DRIFT_COUNT).build().is_ok());
+/// assert!(builder.drift_count(MAX_DRIFT_COUNT + 1).build().is_err());
+/// # Ok::<(), status_core::Error>(())
+/// ```
 pub const MAX_DRIFT_COUNT: u64 = (1 << 53) - 1;
 
 /// What an entry of `files` must be.
