@@ -97,7 +97,7 @@ codes! {
     EmptyString = ("E007", "empty-string", Error, "A string that must not be empty is empty or only white space."),
     InvalidSyncStatus = ("E008", "invalid-sync-status", Error, concat!("`sync_status` is not one of ", sync_status_spellings!(), ".")),
     NegativeDriftCount = ("E009", "negative-drift-count", Error, "`drift_count` is negative."),
-    InvalidTimestamp = ("E010", "invalid-timestamp", Error, "`last_check` is not an RFC 3339 timestamp."),
+    InvalidTimestamp = ("E010", "invalid-timestamp", Error, "`last_check` is not a timestamp in the profile every reader parses (RFC 3339 with an upper-case T and Z, no leap second)."),
     InvalidHealthStatus = ("E011", "invalid-health-status", Error, "`health_status` is not one of Argo CD's health statuses."),
     TooLarge = ("E012", "too-large", Error, "The document is larger than a ConfigMap can hold (1 MiB)."),
     TooDeep = ("E013", "too-deep", Error, "The JSON nests deeper than the parser allows (128 levels)."),
