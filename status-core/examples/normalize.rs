@@ -85,7 +85,10 @@ fn read(input: &str) -> std::io::Result<Vec<u8>> {
     let limit = MAX_DOCUMENT_BYTES as u64 + 1;
     let mut bytes = Vec::new();
     if input == "-" {
-        std::io::stdin().lock().take(limit).read_to_end(&mut bytes)?;
+        std::io::stdin()
+            .lock()
+            .take(limit)
+            .read_to_end(&mut bytes)?;
     } else {
         std::fs::File::open(input)?
             .take(limit)
@@ -154,12 +157,23 @@ mod tests {
         );
         assert!(findings.contains("warning[synced-with-drift] $.sync_status"));
         let written = doc.unwrap().to_json_pretty();
-        let order: Vec<usize> = ["repo", "server", "sync_status", "drift_count", "files", "last_check", "team"]
-            .iter()
-            .map(|k| written.find(&format!("\"{k}\"")).unwrap())
-            .collect();
+        let order: Vec<usize> = [
+            "repo",
+            "server",
+            "sync_status",
+            "drift_count",
+            "files",
+            "last_check",
+            "team",
+        ]
+        .iter()
+        .map(|k| written.find(&format!("\"{k}\"")).unwrap())
+        .collect();
         assert!(order.is_sorted(), "fields in document order: {written}");
-        assert!(written.contains(r#""last_check": "2026-04-21T12:30:00Z""#), "{written}");
+        assert!(
+            written.contains(r#""last_check": "2026-04-21T12:30:00Z""#),
+            "{written}"
+        );
     }
 
     #[test]
@@ -175,9 +189,18 @@ mod tests {
         let (passes, doc) = check("bad.json", bad.as_bytes(), false, &mut findings);
         assert!(!passes && doc.is_none());
         let findings = String::from_utf8(findings).unwrap();
-        assert!(findings.contains("bad.json:2:16: error[invalid-timestamp] $.last_check"), "{findings}");
-        assert!(findings.contains("write \\\"2026-04-21T12:30:00Z\\\""), "{findings}");
-        assert!(!findings.contains('\u{1b}'), "no raw escape reaches a terminal");
+        assert!(
+            findings.contains("bad.json:2:16: error[invalid-timestamp] $.last_check"),
+            "{findings}"
+        );
+        assert!(
+            findings.contains("write \\\"2026-04-21T12:30:00Z\\\""),
+            "{findings}"
+        );
+        assert!(
+            !findings.contains('\u{1b}'),
+            "no raw escape reaches a terminal"
+        );
     }
 
     #[test]

@@ -300,11 +300,14 @@ mod tests {
         }
         let mut accepted = 0;
         for text in &texts {
-            let exists = |t: &str| {
-                chrono::NaiveDate::parse_from_str(&t[..10], "%Y-%m-%d").is_ok()
-            };
+            let exists = |t: &str| chrono::NaiveDate::parse_from_str(&t[..10], "%Y-%m-%d").is_ok();
             let by_pattern = pattern.is_match(text) && exists(text);
-            assert_eq!(check(text).is_ok(), by_pattern, "{text:?}: {:?}", check(text));
+            assert_eq!(
+                check(text).is_ok(),
+                by_pattern,
+                "{text:?}: {:?}",
+                check(text)
+            );
             accepted += usize::from(by_pattern);
         }
         assert!(accepted > 100, "{accepted}");

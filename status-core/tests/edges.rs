@@ -26,7 +26,11 @@ fn strict_results_fail_on_warnings_and_lenient_ones_do_not() {
     assert!(findings[0].fails(true) && !findings[0].fails(false));
     // A clean document passes strict too, and an error fails both.
     let clean = doc("OUT_OF_SYNC", 1, r#""a.yaml""#, "2026-04-21T10:00:00Z");
-    assert!(status_core::validate(clean.as_bytes()).into_result(true).is_ok());
+    assert!(
+        status_core::validate(clean.as_bytes())
+            .into_result(true)
+            .is_ok()
+    );
     let bad = status_core::validate(b"{}");
     assert!(!bad.passes(false) && !bad.passes(true));
     assert_eq!(
@@ -52,15 +56,24 @@ fn last_check_may_be_five_minutes_ahead_and_not_a_second_more() {
             .any(|f| f.code() == Code::FutureLastCheck)
     };
     assert!(!at(Duration::zero()));
-    assert!(!at(Duration::seconds(300)), "exactly the tolerance is not reported");
+    assert!(
+        !at(Duration::seconds(300)),
+        "exactly the tolerance is not reported"
+    );
     assert!(at(Duration::seconds(301)));
     assert!(at(Duration::days(400)));
     assert!(!at(-Duration::days(400)), "the past is not the future");
     // Without a fixed clock the system's is used: a year ahead of it is in the future.
-    let next_year = (Utc::now() + Duration::days(365)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let next_year = (Utc::now() + Duration::days(365))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
     let report = status_core::validate(doc("OUT_OF_SYNC", 0, "", &next_year).as_bytes());
     assert_eq!(report.findings()[0].code(), Code::FutureLastCheck);
-    assert!(report.findings()[0].message().contains("is in the future (now is 20"));
+    assert!(
+        report.findings()[0]
+            .message()
+            .contains("is in the future (now is 20")
+    );
 }
 
 #[test]
@@ -118,7 +131,10 @@ fn every_sync_status_parses_in_any_case_and_only_canonical_ones_validate() {
         assert_eq!(status.to_string(), status.as_str());
     }
     for health in HealthStatus::ALL {
-        assert_eq!(health.as_str().to_lowercase().parse::<HealthStatus>().ok(), Some(health));
+        assert_eq!(
+            health.as_str().to_lowercase().parse::<HealthStatus>().ok(),
+            Some(health)
+        );
         assert_eq!(health.to_string(), health.as_str());
     }
 }
@@ -126,9 +142,13 @@ fn every_sync_status_parses_in_any_case_and_only_canonical_ones_validate() {
 #[test]
 fn the_size_limit_is_the_validators() {
     let text = doc("OUT_OF_SYNC", 0, "", "2026-04-21T10:00:00Z");
-    let exact = Validator::new().max_bytes(text.len()).validate(text.as_bytes());
+    let exact = Validator::new()
+        .max_bytes(text.len())
+        .validate(text.as_bytes());
     assert!(exact.is_valid(), "a document of exactly max_bytes is read");
-    let under = Validator::new().max_bytes(text.len() - 1).validate(text.as_bytes());
+    let under = Validator::new()
+        .max_bytes(text.len() - 1)
+        .validate(text.as_bytes());
     assert_eq!(under.findings()[0].code(), Code::TooLarge);
     assert!(!under.is_valid());
     assert!(Validator::default().validate(text.as_bytes()).is_valid());

@@ -48,7 +48,7 @@ use crate::store::{DocumentStore, Source};
 /// layer, which may change it in any release.
 #[doc(hidden)]
 pub mod fuzzing {
-    use actix_web::http::header::{ACCEPT_ENCODING, HeaderMap, HeaderName, HeaderValue};
+    use actix_web::http::header::{ACCEPT_ENCODING, HeaderMap, HeaderValue};
 
     use crate::http::{self, Kind};
 
@@ -68,7 +68,7 @@ pub mod fuzzing {
         let mut headers = HeaderMap::new();
         for value in values {
             if let Ok(value) = HeaderValue::from_bytes(value) {
-                headers.append(HeaderName::from(ACCEPT_ENCODING), value);
+                headers.append(ACCEPT_ENCODING, value);
             }
         }
         http::accepts_gzip(&headers)
