@@ -22,14 +22,16 @@ const CRATES: [(&str, &[&str]); 3] = [
     ("status-server", &["--lib", "--test", "api"]),
 ];
 
-const USAGE: &str = "cargo xtask mutants [-p CRATE] [--shard K/N]   (crates: status-core, statusctl, status-server)";
+const USAGE: &str = "cargo xtask mutants [-p CRATE] [--shard K/N] [-- CARGO-MUTANTS-ARGS]   (crates: status-core, statusctl, status-server; e.g. -- --file status-core/src/locate.rs)";
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut only = None;
     let mut shard = None;
+    let mut extra: Vec<String> = Vec::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--" => extra.extend(args.by_ref().cloned()),
             "-p" | "--package" => only = Some(args.next().context(USAGE)?.clone()),
             "--shard" => {
                 let value = args.next().context(USAGE)?;
@@ -81,6 +83,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         for arg in test_args {
             cmd.arg(format!("--cargo-test-arg={arg}"));
         }
+        cmd.args(&extra);
         // The build directory starts from a copy of target/ (a cold build on one core would take
         // longer than many mutants); tests that drive kubectl find it where `tools` put it.
         cmd.arg("--copy-target=true")
