@@ -2,8 +2,8 @@
 //! and one job at a time, over what `.cargo/mutants.toml` examines: all of status-core, and
 //! the logic that guards data in statusctl (push) and status-server (store, snapshot).
 //!
-//! Each crate's mutants run against the tests that can see them: status-core's test targets
-//! (its doc tests compile one program each, minutes per mutant), statusctl's unit tests and
+//! Each crate's mutants run against the tests that can see them: status-core's unit and
+//! integration tests (not its doc tests, which compile one program each, nor its examples), statusctl's unit tests and
 //! its Kubernetes tests (push against the fake API server), status-server's unit tests and
 //! its API tests. A report per run lands in `target/mutants/<crate>[-K-of-N]/`.
 
@@ -17,12 +17,12 @@ const CARGO_MUTANTS: (&str, &str) = ("cargo-mutants", "27.1.0");
 
 /// The crates examined, and the test targets their mutants run against.
 const CRATES: [(&str, &[&str]); 3] = [
-    ("status-core", &["--all-targets"]),
+    ("status-core", &["--lib", "--tests"]),
     ("statusctl", &["--bins", "--test", "kube"]),
     ("status-server", &["--lib", "--test", "api"]),
 ];
 
-const USAGE: &str = "cargo xtask mutants [-p CRATE] [--shard K/N] [-- CARGO-MUTANTS-ARGS]   (crates: status-core, statusctl, status-server; e.g. -- --file status-core/src/locate.rs)";
+const USAGE: &str = "cargo xtask mutants [-p CRATE] [--shard K/N] [-- CARGO-MUTANTS-ARGS]   (crates: status-core, statusctl, status-server; e.g. -- --re 'src/locate\\.rs')";
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut only = None;
@@ -84,9 +84,14 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             cmd.arg(format!("--cargo-test-arg={arg}"));
         }
         cmd.args(&extra);
-        // The build directory starts from a copy of target/ (a cold build on one core would take
-        // longer than many mutants); tests that drive kubectl find it where `tools` put it.
-        cmd.arg("--copy-target=true")
+        // The build directory starts from a copy of target/ where the crate's dependencies are
+        // heavy (kube, actix: a cold build on one core takes longer than many mutants);
+        // status-core's few build faster than target/ copies. Tests that drive kubectl find it
+        // where `tools` put it. A property test needs to fail once, not to search hard: fewer
+        // cases per mutant (a mutant only a long search finds shows as missed, and gets a
+        // pinned test).
+        cmd.arg(format!("--copy-target={}", krate != "status-core"))
+            .env("PROPTEST_CASES", "64")
             .env("PATH", &path)
             .env("GITOPS_STATUS_TOOLS", target_dir().join("tools/bin"))
             .env("INSTA_UPDATE", "no")
