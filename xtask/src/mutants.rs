@@ -64,19 +64,15 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         };
         let out = target_dir().join("mutants").join(&label);
         std::fs::create_dir_all(&out)?;
+        // `-- --in-place` mutates the working tree itself (one job; no copy of the tree or of
+        // target/, for a disk too small for one): commit nothing while it runs.
+        let in_place = extra.iter().any(|a| a == "--in-place");
         let mut cmd = Command::new("nice");
-        cmd.args([
-            "-n",
-            "10",
-            "cargo",
-            "mutants",
-            "--package",
-            krate,
-            "--jobs",
-            "1",
-        ])
-        .args(["--jobserver-tasks", "1", "--output"])
-        .arg(&out);
+        cmd.args(["-n", "10", "cargo", "mutants", "--package", krate]);
+        if !in_place {
+            cmd.args(["--jobs", "1"]);
+        }
+        cmd.args(["--jobserver-tasks", "1", "--output"]).arg(&out);
         if let Some(shard) = &shard {
             cmd.args(["--shard", shard]);
         }
@@ -90,8 +86,10 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         // where `tools` put it. A property test needs to fail once, not to search hard: fewer
         // cases per mutant (a mutant only a long search finds shows as missed, and gets a
         // pinned test).
-        cmd.arg(format!("--copy-target={}", krate != "status-core"))
-            .env("PROPTEST_CASES", "64")
+        if !in_place {
+            cmd.arg(format!("--copy-target={}", krate != "status-core"));
+        }
+        cmd.env("PROPTEST_CASES", "64")
             .env("PATH", &path)
             .env("GITOPS_STATUS_TOOLS", target_dir().join("tools/bin"))
             .env("INSTA_UPDATE", "no")
