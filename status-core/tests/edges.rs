@@ -153,3 +153,16 @@ fn the_size_limit_is_the_validators() {
     assert!(!under.is_valid());
     assert!(Validator::default().validate(text.as_bytes()).is_valid());
 }
+
+#[test]
+fn paths_write_identifiers_plainly_and_other_keys_quoted() {
+    let src = r#"{"_private": 1, "1st": 2, "a b": 3, "ok_2": 4}"#;
+    let report = status_core::validate(src.as_bytes());
+    let paths: Vec<&str> = report
+        .findings()
+        .iter()
+        .filter(|f| f.code() == Code::UnknownField)
+        .map(|f| f.path())
+        .collect();
+    assert_eq!(paths, ["$._private", r#"$["1st"]"#, r#"$["a b"]"#, "$.ok_2"]);
+}
