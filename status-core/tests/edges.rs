@@ -166,3 +166,10 @@ fn paths_write_identifiers_plainly_and_other_keys_quoted() {
         .collect();
     assert_eq!(paths, ["$._private", r#"$["1st"]"#, r#"$["a b"]"#, "$.ok_2"]);
 }
+
+#[test]
+fn a_missing_field_points_at_its_object_after_leading_white_space() {
+    let report = status_core::validate(b"\n\n  {\"server\": \"s\"}");
+    let repo = report.findings().iter().find(|f| f.path() == "$.repo").unwrap();
+    assert_eq!((repo.line(), repo.column()), (Some(3), Some(3)), "{repo}");
+}
