@@ -184,8 +184,8 @@ impl Index {
         }
     }
 
-    /// The source text of member `key`'s value when it is a number (the last member of that
-    /// name, the one serde_json keeps).
+    /// The number that member `key`'s value starts with, as written (the last member of that
+    /// name, the one serde_json keeps): the whole value when it is a number, else empty.
     pub(crate) fn literal<'s>(&self, src: &'s str, key: &str) -> Option<&'s str> {
         let member = &self.members[*self.by_key.get(key)?];
         let rest = src.get(member.value_offset..)?;
@@ -193,7 +193,7 @@ impl Index {
             .bytes()
             .take_while(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
             .count();
-        (len > 0).then(|| &rest[..len])
+        Some(&rest[..len])
     }
 
     /// The offset of `path` (members and their items directly; deeper paths by a scan).

@@ -173,3 +173,14 @@ fn a_missing_field_points_at_its_object_after_leading_white_space() {
     let repo = report.findings().iter().find(|f| f.path() == "$.repo").unwrap();
     assert_eq!((repo.line(), repo.column()), (Some(3), Some(3)), "{repo}");
 }
+
+#[test]
+fn a_repeated_field_is_judged_and_located_by_its_last_value() {
+    // serde_json keeps the last value, so the finding is about it, and points at it.
+    let src = "{\"repo\": \"fine\",\n \"repo\": 7,\n \"files\": [\"a\"],\n \"files\": [\"b\", \"\"]}";
+    let report = status_core::validate(src.as_bytes());
+    let repo = report.findings().iter().find(|f| f.code() == Code::WrongType).unwrap();
+    assert_eq!((repo.path(), repo.line(), repo.column()), ("$.repo", Some(2), Some(10)));
+    let blank = report.findings().iter().find(|f| f.code() == Code::EmptyString).unwrap();
+    assert_eq!((blank.path(), blank.line(), blank.column()), ("$.files[1]", Some(4), Some(17)));
+}
