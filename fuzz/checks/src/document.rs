@@ -108,15 +108,20 @@ pub fn document(bytes: &[u8]) {
     };
     let text = spec.render();
     validate(text.as_bytes());
-    if let Some(delta) = spec.pad {
-        let target = MAX_DOCUMENT_BYTES.saturating_add_signed(isize::from(delta % 64));
+    // Now and then (a 1 MiB document costs a thousand small ones), the same document padded
+    // to within 64 bytes of the limit, either side: too large exactly when it is over, and
+    // otherwise valid exactly when the document was (an unknown field changes nothing).
+    if let Some(delta) = spec.pad.filter(|d| d % 16 == 0) {
+        let target = MAX_DOCUMENT_BYTES.saturating_add_signed(isize::from(delta / 16 % 64));
         if let Some(padded) = pad(&text, target) {
-            let report = Validator::new().now(now()).validate(padded.as_bytes());
-            assert_eq!(
-                report.findings().iter().any(|f| f.code() == Code::TooLarge),
-                padded.len() > MAX_DOCUMENT_BYTES
-            );
-            validate(padded.as_bytes());
+            let validator = Validator::new().now(now());
+            let report = validator.validate(padded.as_bytes());
+            let too_large = report.findings().iter().any(|f| f.code() == Code::TooLarge);
+            assert_eq!(too_large, padded.len() > MAX_DOCUMENT_BYTES);
+            if !too_large {
+                let original = validator.validate(text.as_bytes());
+                assert_eq!(report.is_valid(), original.is_valid(), "{text}");
+            }
         }
     }
 }
