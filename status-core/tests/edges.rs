@@ -78,7 +78,8 @@ fn last_check_may_be_five_minutes_ahead_and_not_a_second_more() {
 
 #[test]
 fn positions_after_empty_arrays_escaped_strings_and_nesting() {
-    let cases: [(&str, &str, (usize, usize)); 5] = [
+    let cases: [(&str, &str, (usize, usize)); 6] = [
+        (r#"{"a\"b\\": 0, "repo": 1}"#, "$.repo", (1, 23)),
         (r#"{"files": [], "repo": 1}"#, "$.repo", (1, 23)),
         (r#"{"repo": "a\"b\\", "server": 2}"#, "$.server", (1, 30)),
         (r#"{"x": {"y": [[], {}]}, "repo": []}"#, "$.repo", (1, 32)),
