@@ -185,3 +185,17 @@ fn a_repeated_field_is_judged_and_located_by_its_last_value() {
     let blank = report.findings().iter().find(|f| f.code() == Code::EmptyString).unwrap();
     assert_eq!((blank.path(), blank.line(), blank.column()), ("$.files[1]", Some(4), Some(17)));
 }
+
+#[test]
+fn numbers_out_of_range_are_reported_up_to_sixteen() {
+    // Each costs a parse of the whole document: a flood is cut short, not followed to its end.
+    let flood: Vec<String> = (0..20).map(|i| format!("\"n{i}\": 1e400")).collect();
+    let report = status_core::validate(format!("{{{}}}", flood.join(", ")).as_bytes());
+    let out_of_range = report
+        .findings()
+        .iter()
+        .filter(|f| f.code() == Code::NumberOutOfRange)
+        .count();
+    assert_eq!(out_of_range, 16);
+    assert!(!report.is_valid());
+}
