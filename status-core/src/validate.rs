@@ -328,13 +328,7 @@ fn number_out_of_range(src: &str, e: &serde_json::Error) -> Option<std::ops::Ran
         .iter()
         .rposition(|c| !is_number(c))
         .map_or(0, |i| i + 1);
-    let end = last
-        + 1
-        + bytes[last + 1..]
-            .iter()
-            .take_while(|c| is_number(c))
-            .count();
-    (start < end).then_some(start..end)
+    Some(start..last + 1)
 }
 
 /// Findings from the rules get the position of the value they are about, once the source has
@@ -366,12 +360,12 @@ fn syntax_finding(src: &str, e: &serde_json::Error) -> Finding {
     };
     let finding = Finding::new(code, "$", message);
     // serde_json counts columns in bytes; findings count characters.
+    // Parsing a non-empty str, serde_json always has a position in it.
     match crate::locate::byte_offset(src, e.line(), e.column().max(1)) {
         Some(offset) => {
             let (line, column) = crate::locate::line_column(src, offset);
             finding.at(line, column)
         }
-        None if e.line() > 0 => finding.at(e.line(), e.column().max(1)),
         None => finding,
     }
 }
