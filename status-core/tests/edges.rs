@@ -165,25 +165,47 @@ fn paths_write_identifiers_plainly_and_other_keys_quoted() {
         .filter(|f| f.code() == Code::UnknownField)
         .map(|f| f.path())
         .collect();
-    assert_eq!(paths, ["$._private", r#"$["1st"]"#, r#"$["a b"]"#, "$.ok_2"]);
+    assert_eq!(
+        paths,
+        ["$._private", r#"$["1st"]"#, r#"$["a b"]"#, "$.ok_2"]
+    );
 }
 
 #[test]
 fn a_missing_field_points_at_its_object_after_leading_white_space() {
     let report = status_core::validate(b"\n\n  {\"server\": \"s\"}");
-    let repo = report.findings().iter().find(|f| f.path() == "$.repo").unwrap();
+    let repo = report
+        .findings()
+        .iter()
+        .find(|f| f.path() == "$.repo")
+        .unwrap();
     assert_eq!((repo.line(), repo.column()), (Some(3), Some(3)), "{repo}");
 }
 
 #[test]
 fn a_repeated_field_is_judged_and_located_by_its_last_value() {
     // serde_json keeps the last value, so the finding is about it, and points at it.
-    let src = "{\"repo\": \"fine\",\n \"repo\": 7,\n \"files\": [\"a\"],\n \"files\": [\"b\", \"\"]}";
+    let src =
+        "{\"repo\": \"fine\",\n \"repo\": 7,\n \"files\": [\"a\"],\n \"files\": [\"b\", \"\"]}";
     let report = status_core::validate(src.as_bytes());
-    let repo = report.findings().iter().find(|f| f.code() == Code::WrongType).unwrap();
-    assert_eq!((repo.path(), repo.line(), repo.column()), ("$.repo", Some(2), Some(10)));
-    let blank = report.findings().iter().find(|f| f.code() == Code::EmptyString).unwrap();
-    assert_eq!((blank.path(), blank.line(), blank.column()), ("$.files[1]", Some(4), Some(17)));
+    let repo = report
+        .findings()
+        .iter()
+        .find(|f| f.code() == Code::WrongType)
+        .unwrap();
+    assert_eq!(
+        (repo.path(), repo.line(), repo.column()),
+        ("$.repo", Some(2), Some(10))
+    );
+    let blank = report
+        .findings()
+        .iter()
+        .find(|f| f.code() == Code::EmptyString)
+        .unwrap();
+    assert_eq!(
+        (blank.path(), blank.line(), blank.column()),
+        ("$.files[1]", Some(4), Some(17))
+    );
 }
 
 #[test]
