@@ -114,12 +114,19 @@ impl FakeApiServer {
     /// tests may still change it directly meanwhile. Returns once every watch is closed.
     /// Stopping a stopped server does nothing.
     pub fn stop(&self) {
+        // Open watches are cut first, at once: a change made after `stop` returns must never
+        // reach a client (the workers would otherwise keep streaming for a moment after the
+        // server stopped accepting).
+        self.shared.watches.cut_all();
         let running = self.running().take();
         if let Some(running) = running {
             // The command is sent at once; waiting for its answer would need an executor, and
             // the thread ends when the server has stopped.
             drop(running.handle.stop(false));
             let _ = running.thread.join();
+            // A client whose watch was cut may have watched again before the server stopped
+            // accepting: cut that one too.
+            self.shared.watches.cut_all();
         }
         // Workers drop their connections a moment after the server stops.
         let deadline = Instant::now() + SETTLE;

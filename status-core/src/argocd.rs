@@ -72,9 +72,12 @@
 //! # Cost
 //!
 //! [`Application`] reads only the fields above and skips the rest of the object (its sync
-//! history, `operationState.syncResult`, `managedFields`, annotations) without building it:
-//! for a watch over a fleet, deserialise each event into an [`Application`] rather than a
-//! `serde_json::Value`. `cargo run --release -p status-core --example argocd_bench` measures
+//! history, `operationState.syncResult`, `managedFields`, annotations) without building it,
+//! and keeps of `status.resources` only the entries that can be drift (or that hold a field
+//! the mapping would report as malformed): the dozens of in-sync resources an Application
+//! lists cost nothing once read. For a watch over a fleet, deserialise each event (and each
+//! list, thousands of Applications at once) into [`Application`]s rather than
+//! `serde_json::Value`s. `cargo run --release -p status-core --example argocd_bench` measures
 //! both.
 
 mod mapping;
@@ -166,6 +169,27 @@ impl Application {
     /// `metadata.resourceVersion`, when it is a string: the version a watch resumes from.
     pub fn resource_version(&self) -> Option<&str> {
         self.metadata_field(|m| &m.resource_version)
+    }
+
+    /// `metadata.creationTimestamp`, when it is an RFC 3339 timestamp: when the API server
+    /// created the Application. Unlike a clock, it is the same on every read of every
+    /// version, everywhere: a watch that must give an Application without a time of its own
+    /// (no `reconciledAt`, no finished operation) a `last_check` can pass it as `now` to
+    /// [`to_document`](Self::to_document) and get the same bytes on every relist and replica.
+    ///
+    /// ```
+    /// use status_core::argocd::Application;
+    ///
+    /// let app = Application::from_slice(br#"{"metadata": {"name": "guestbook",
+    ///     "creationTimestamp": "2026-04-21T12:00:00Z"}}"#)?;
+    /// assert_eq!(app.creation_timestamp(), Some("2026-04-21T12:00:00Z".parse().unwrap()));
+    /// # Ok::<(), status_core::Error>(())
+    /// ```
+    pub fn creation_timestamp(&self) -> Option<DateTime<Utc>> {
+        let text = self.metadata_field(|m| &m.creation_timestamp)?;
+        DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
     }
 
     fn metadata_field(&self, field: impl Fn(&object::Metadata) -> &Slot<String>) -> Option<&str> {

@@ -4,7 +4,8 @@
 //! straight into status-core's [`argocd::Application`](status_core::argocd::Application),
 //! which keeps only what the status document needs, and skips the rest of the object (sync
 //! history, `managedFields`, ...) without building it. No Argo CD client library, no
-//! hand-made HTTP: kube's `Api<Application>` does the requests.
+//! hand-made HTTP: kube's `Api<Application>` does the requests. [`get_application`] reads one;
+//! [`watch`] follows a namespace's Applications as documents ([`documents`]).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,7 +29,8 @@ use serde::{Deserialize, Deserializer};
 use status_core::StatusDocument;
 use status_core::chrono::{DateTime, Utc};
 
-use crate::{Error, Request, Verb};
+use crate::watch::{Document, Documents, Selector, WatchStream};
+use crate::{Cluster, Error, Request, Verb};
 
 /// Argo CD's API group.
 pub const GROUP: &str = "argoproj.io";
@@ -134,6 +136,58 @@ pub async fn get_application(
         .map_err(|e| Error::from_kube(e, &request))
 }
 
+/// The documents a watch makes of an Application: one, under the key `<name>.json` (so the
+/// Application `guestbook` is the document `guestbook.json`), holding its status document as
+/// `statusctl collect argocd` prints it (indented JSON, so both give the same bytes and the
+/// same ETag), or [`Document::Invalid`] with the mapping's error, which names the JSON path.
+///
+/// `last_check` falls back to the Application's `creationTimestamp` when it has neither
+/// `reconciledAt` nor a finished operation (a brand-new Application the controller has not
+/// reconciled yet), not to the clock: a relist of an unchanged Application must give the
+/// same bytes, or every relist would serve the whole fleet again as changed, with new ETags,
+/// and replicas would disagree. It is honest too: nothing has been checked since the
+/// Application was created, and a `--stale-after` sees it. Only an object with no valid
+/// `creationTimestamp` (no API server sends one) gets the time of collection.
+///
+/// An Application whose name is too long for its key to be a ConfigMap key (more than 248
+/// bytes) is invalid: it can never be served, and says why.
+pub fn documents(app: Application) -> Documents {
+    let Some(name) = app.application.name() else {
+        // The API server names every object; there is no key to report under.
+        return Documents::new();
+    };
+    let key = format!("{name}.json");
+    let document = if !status_core::is_document_key(&key) {
+        Document::Invalid(format!(
+            "the Application's name is {} bytes long: its document key would be longer than \
+             the 253 bytes a ConfigMap key may have",
+            name.len()
+        ))
+    } else {
+        let now = app
+            .application
+            .creation_timestamp()
+            .unwrap_or_else(Utc::now);
+        match app.to_document(now) {
+            Ok(document) => Document::Bytes(document.to_json_pretty().into_bytes()),
+            Err(e) => Document::Invalid(e.to_string()),
+        }
+    };
+    Documents::from([(key, document)])
+}
+
+/// Watches the Applications of `namespace` that `selector` picks, each as its [`documents`].
+///
+/// Same requirements as [`crate::watch::configmaps`]. Errors name `list` or `watch` on
+/// `applications.argoproj.io` in the namespace, what an RBAC rule needs.
+pub fn watch(
+    cluster: &Cluster,
+    namespace: &str,
+    selector: &Selector,
+) -> Result<WatchStream, Error> {
+    crate::watch::watch::<Application, _>(cluster, namespace, selector, documents)
+}
+
 /// Whether a 404 says that the API server does not serve Argo CD's Applications at all (Argo
 /// CD is not installed), rather than that one Application does not exist.
 ///
@@ -187,6 +241,57 @@ mod tests {
             ("r", "in-cluster", Some("guestbook"))
         );
         assert!(serde_json::from_str::<Application>("[]").is_err());
+    }
+
+    fn app(value: serde_json::Value) -> Application {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn an_application_is_one_document_named_after_it_and_stable_without_a_time_of_its_own() {
+        // Never reconciled: no reconciledAt, no operation. Its creation is its last check, so
+        // reading it twice (a relist, another replica) gives the same bytes.
+        let brand_new = serde_json::json!({
+            "metadata": {"name": "guestbook", "resourceVersion": "7",
+                         "creationTimestamp": "2026-04-21T12:00:00Z"},
+            "spec": {"source": {"repoURL": "r"}, "destination": {"name": "in-cluster"}},
+        });
+        let first = documents(app(brand_new.clone()));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let again = documents(app(brand_new));
+        assert_eq!(first, again);
+        assert_eq!(first.keys().collect::<Vec<_>>(), ["guestbook.json"]);
+        let bytes = first["guestbook.json"].bytes().unwrap();
+        let doc = status_core::parse(bytes).unwrap();
+        assert_eq!(doc.last_check().to_rfc3339(), "2026-04-21T12:00:00+00:00");
+        assert_eq!(doc.app(), Some("guestbook"));
+        // The same bytes `statusctl collect argocd` prints.
+        assert_eq!(bytes, doc.to_json_pretty().as_bytes());
+    }
+
+    #[test]
+    fn an_application_the_mapping_refuses_is_an_invalid_document_saying_why() {
+        let documents = documents(app(serde_json::json!({
+            "metadata": {"name": "broken"},
+            "spec": {"source": {"repoURL": "r"}},
+        })));
+        assert_eq!(
+            documents["broken.json"],
+            Document::Invalid(
+                "invalid Argo CD Application: $.spec.destination is missing; expected an \
+                 object with a server or a name"
+                    .to_owned()
+            )
+        );
+        let long = "a".repeat(249);
+        let documents = super::documents(app(serde_json::json!({
+            "metadata": {"name": long},
+            "spec": {"source": {"repoURL": "r"}, "destination": {"name": "in-cluster"}},
+        })));
+        let Document::Invalid(message) = &documents[&format!("{long}.json")] else {
+            panic!("{documents:?}")
+        };
+        assert!(message.contains("249 bytes long"), "{message}");
     }
 
     #[test]

@@ -12,11 +12,10 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kube::config::{
-    AuthInfo, Context, KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext,
-};
+use kube::config::{AuthInfo, Context, Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext};
 
-use crate::Error;
+use crate::proxy::{self, ProxyEnvironment};
+use crate::{Error, credentials, kubeconfig, loader};
 
 /// Where a pod's service account token, CA and namespace are mounted.
 pub const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -50,6 +49,15 @@ pub struct ClientOptions {
     /// answer. `None` keeps kube's defaults, which never time out a response: what a watch,
     /// which waits for events indefinitely, needs.
     pub timeout: Option<Duration>,
+    /// Read the credentials once, while loading, for a client that lives as long as one
+    /// command (`statusctl push`): a token file is read and trimmed, and a credential plugin
+    /// (`exec:`) is run once and given this long to finish (then stopped, with an
+    /// [`Error::Credentials`] naming it). kube gets what they gave as a fixed credential.
+    /// `None` (the default) leaves both to kube, which re-reads a token file every minute (as
+    /// kubelet rotates it) and runs the plugin again when its token expires, what a
+    /// long-running client needs; but kube runs a plugin three times while building a client,
+    /// blocking its thread, with no limit. Either way an inline token is trimmed and checked.
+    pub credentials_once: Option<Duration>,
 }
 
 /// The process environment the loader reads, taken once so that tests can give their own.
@@ -63,6 +71,8 @@ pub(crate) struct Environment {
     pub(crate) service_host: Option<String>,
     /// `KUBERNETES_SERVICE_PORT`.
     pub(crate) service_port: Option<String>,
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` (and their lower-case spellings).
+    pub(crate) proxies: ProxyEnvironment,
 }
 
 impl Environment {
@@ -72,6 +82,7 @@ impl Environment {
             home: std::env::var_os("HOME").map(PathBuf::from),
             service_host: std::env::var("KUBERNETES_SERVICE_HOST").ok(),
             service_port: std::env::var("KUBERNETES_SERVICE_PORT").ok(),
+            proxies: ProxyEnvironment::of_process(),
         }
     }
 }
@@ -119,29 +130,24 @@ impl ClientOptions {
     }
 
     pub(crate) async fn load_from(&self, env: &Environment) -> Result<Cluster, Error> {
-        let options = KubeConfigOptions {
-            context: self.context.clone(),
-            ..KubeConfigOptions::default()
-        };
         let (mut config, origin) = if let Some(path) = &self.kubeconfig {
             let origin = path.display().to_string();
-            let file =
-                Kubeconfig::read_from(path).map_err(|source| Error::KubeconfigUnreadable {
-                    kubeconfig: origin.clone(),
-                    source,
-                })?;
-            from_kubeconfig(file, &options, Origin::Kubeconfig(origin)).await?
+            let file = kubeconfig::read(path, &origin)?;
+            let config = loader::config(file, self.context.as_deref(), &origin, &env.proxies)?;
+            (config, Origin::Kubeconfig(origin))
         } else if let Some((origin, paths)) = kubeconfig_files(env) {
-            let file = paths
-                .iter()
-                .try_fold(Kubeconfig::default(), |merged, path| {
-                    Kubeconfig::read_from(path).and_then(|next| merged.merge(next))
-                })
-                .map_err(|source| Error::KubeconfigUnreadable {
-                    kubeconfig: origin.clone(),
-                    source,
-                })?;
-            from_kubeconfig(file, &options, Origin::Kubeconfig(origin)).await?
+            let mut merged = Kubeconfig::default();
+            for path in &paths {
+                let next = kubeconfig::read(path, &origin)?;
+                merged = merged
+                    .merge(next)
+                    .map_err(|source| Error::KubeconfigUnreadable {
+                        kubeconfig: origin.clone(),
+                        source,
+                    })?;
+            }
+            let config = loader::config(merged, self.context.as_deref(), &origin, &env.proxies)?;
+            (config, Origin::Kubeconfig(origin))
         } else if let Some(host) = &env.service_host {
             if let Some(context) = &self.context {
                 return Err(Error::ContextWithoutKubeconfig {
@@ -152,10 +158,11 @@ impl ClientOptions {
                 .service_account_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(SERVICE_ACCOUNT_DIR));
-            in_cluster(&dir, host, env.service_port.as_deref()).await?
+            in_cluster(&dir, host, env.service_port.as_deref(), &env.proxies)?
         } else {
             return Err(Error::NoConfiguration);
         };
+        credentials::prepare(&mut config, self.credentials_once).await?;
         // Retrying is the caller's policy: kube 5's own retry layer would repeat a 429/503/504
         // up to 15 times, silently, inside one call, multiplying the caller's bounded retries
         // and hiding them from its log.
@@ -168,11 +175,8 @@ impl ClientOptions {
             // pooled connection went idle: "the server did not answer in time" means this one.
             config.reset_reader_on_write = true;
         }
-        let server = config
-            .cluster_url
-            .to_string()
-            .trim_end_matches('/')
-            .to_owned();
+        // As every message shows it: a password in the URL (`https://u:p@host`) hidden.
+        let server = proxy::shown(config.cluster_url.to_string().trim_end_matches('/'));
         Ok(Cluster {
             config,
             origin,
@@ -197,25 +201,12 @@ fn kubeconfig_files(env: &Environment) -> Option<(String, Vec<PathBuf>)> {
         .then(|| (home.display().to_string(), vec![home]))
 }
 
-async fn from_kubeconfig(
-    file: Kubeconfig,
-    options: &KubeConfigOptions,
-    origin: Origin,
-) -> Result<(kube::Config, Origin), Error> {
-    match kube::Config::from_custom_kubeconfig(file, options).await {
-        Ok(config) => Ok((config, origin)),
-        Err(source) => Err(Error::KubeconfigUnusable {
-            kubeconfig: origin.to_string(),
-            source,
-        }),
-    }
-}
-
 /// The in-cluster configuration, as kube's `Config::incluster` makes it, but from `dir`.
-async fn in_cluster(
+fn in_cluster(
     dir: &Path,
     host: &str,
     port: Option<&str>,
+    proxies: &ProxyEnvironment,
 ) -> Result<(kube::Config, Origin), Error> {
     let (token, ca) = (dir.join("token"), dir.join("ca.crt"));
     for path in [&token, &ca] {
@@ -224,9 +215,9 @@ async fn in_cluster(
         }
     }
     // No namespace file: the API server's default, as kube does.
-    let namespace = std::fs::read_to_string(dir.join("namespace"))
+    let namespace = kubeconfig::read_bounded(&dir.join("namespace"))
         .ok()
-        .map(|s| s.trim().to_owned())
+        .map(|s| String::from_utf8_lossy(&s).trim().to_owned())
         .filter(|s| !s.is_empty());
     let host = if host.contains(':') {
         format!("[{host}]")
@@ -267,12 +258,8 @@ async fn in_cluster(
         current_context: Some("in-cluster".to_owned()),
         ..Default::default()
     };
-    let (mut config, origin) = from_kubeconfig(
-        kubeconfig,
-        &KubeConfigOptions::default(),
-        Origin::InCluster(dir.to_owned()),
-    )
-    .await?;
+    let origin = Origin::InCluster(dir.to_owned());
+    let mut config = loader::config(kubeconfig, None, &origin.to_string(), proxies)?;
     // Re-read the CA as kubelet rotates it, as kube's own in-cluster configuration does.
     config.root_cert_file = Some(ca);
     Ok((config, origin))
@@ -282,6 +269,16 @@ impl Cluster {
     /// The API server's URL, without a trailing `/` (`https://10.0.0.1:6443`).
     pub fn server(&self) -> &str {
         &self.server
+    }
+
+    /// The proxy requests go through, as messages show it (a password hidden), when there is
+    /// one: the kubeconfig's `proxy-url`, else `HTTPS_PROXY` unless the server is loopback or
+    /// `NO_PROXY` names it, as kubectl decides.
+    pub fn proxy(&self) -> Option<String> {
+        self.config
+            .proxy_url
+            .as_ref()
+            .map(|url| proxy::shown(url.to_string().trim_end_matches('/')))
     }
 
     /// Where the configuration came from.
@@ -311,10 +308,48 @@ impl Cluster {
     /// a provider of its own: one crypto library in the binary, the one reqwest uses too),
     /// unless the process installed one already.
     pub fn client(&self) -> Result<kube::Client, Error> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        kube::Client::try_from(self.config.clone())
-            .map_err(|source| Error::from_client_setup(source, &self.server))
+        Ok(self.client_builder()?.build())
     }
+
+    /// kube's default client stack for this cluster, to add layers to before building it
+    /// (the watch observes its own requests). Must be called within a Tokio runtime, as
+    /// [`Self::client`].
+    pub(crate) fn client_builder(
+        &self,
+    ) -> Result<kube::client::ClientBuilder<impl ClientService>, Error> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        kube::client::ClientBuilder::try_from(self.config.clone()).map_err(|source| match source {
+            // The client certificate and key are loaded only now.
+            kube::Error::InferKubeconfig(source) => {
+                kubeconfig::unusable(source, &self.origin.to_string())
+            }
+            other => Error::from_client_setup(other, &self.server),
+        })
+    }
+}
+
+/// What kube's default client stack is: a service from requests to responses, which layers
+/// wrap (`kube::client::ClientBuilder::with_layer`).
+pub(crate) trait ClientService:
+    tower::Service<
+        http::Request<kube::client::Body>,
+        Response = http::Response<Box<kube::client::DynBody>>,
+        Error = tower::BoxError,
+        Future: Send + 'static,
+    > + Send
+    + 'static
+{
+}
+
+impl<S> ClientService for S where
+    S: tower::Service<
+            http::Request<kube::client::Body>,
+            Response = http::Response<Box<kube::client::DynBody>>,
+            Error = tower::BoxError,
+            Future: Send + 'static,
+        > + Send
+        + 'static
+{
 }
 
 #[cfg(test)]

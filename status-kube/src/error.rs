@@ -44,6 +44,17 @@ pub enum Error {
         #[source]
         source: KubeconfigError,
     },
+    /// A kubeconfig file is not one: not text in an encoding kubectl reads (UTF-8, or UTF-16
+    /// with a byte order mark), not YAML, or a value of the wrong type in it. The problem says
+    /// where (line and column) and what was expected, never what is there: a kubeconfig holds
+    /// credentials, and a value in the wrong place is often one.
+    #[error("cannot read the kubeconfig {kubeconfig}: {problem}")]
+    KubeconfigInvalid {
+        /// The kubeconfig, as a person would look for it (a path, or `$KUBECONFIG (...)`).
+        kubeconfig: String,
+        /// What is wrong, and where.
+        problem: String,
+    },
     /// A kubeconfig was read but cannot be used: no such context, no server, a CA or client
     /// certificate that cannot be loaded.
     #[error("cannot use the kubeconfig {kubeconfig}")]
@@ -63,6 +74,15 @@ pub enum Error {
         /// The missing file.
         path: PathBuf,
     },
+    /// The proxy (the kubeconfig's `proxy-url`, or `HTTPS_PROXY`) cannot be used: not a URL,
+    /// or not an `http://` or `https://` one.
+    #[error("cannot use the proxy {proxy}: {reason}")]
+    Proxy {
+        /// The proxy's URL, its password hidden.
+        proxy: String,
+        /// Why.
+        reason: String,
+    },
     /// The client configuration cannot be used (an unsupported proxy, no TLS stack).
     #[error("cannot use the client configuration")]
     Configuration {
@@ -72,8 +92,9 @@ pub enum Error {
     },
 
     // Credentials: fix the kubeconfig user or the token.
-    /// The credentials cannot be loaded: a token file that cannot be read, a credential
-    /// plugin (`exec:`) that fails.
+    /// The credentials cannot be loaded or cannot be sent: a token file that cannot be read, a
+    /// token with a line break inside it, a credential plugin (`exec:`) that fails, prints no
+    /// credential or does not finish in time.
     #[error("cannot load the credentials: {reason}")]
     Credentials {
         /// kube's description; for a plugin that failed, its command and exit status only.
@@ -182,6 +203,14 @@ pub enum Error {
         request: Box<Request>,
         /// The API server's answer.
         status: Box<Status>,
+    },
+    /// A list answered without a `resourceVersion`: there is no version to watch from (the
+    /// resource does not support watching, or something between us and the API server
+    /// rewrote the answer).
+    #[error("cannot watch: the answer to {request} has no resourceVersion")]
+    NotWatchable {
+        /// The list that was answered.
+        request: Box<Request>,
     },
     /// Any other refusal (400, 405, 415, 501, ...).
     #[error("{}", detail(status))]
@@ -301,6 +330,7 @@ impl Error {
             | Error::TooLarge { request, .. }
             | Error::Invalid { request, .. }
             | Error::Rejected { request, .. }
+            | Error::NotWatchable { request }
             | Error::InvalidRequest { request, .. }
             | Error::ServerError { request, .. } => Some(request),
             _ => None,

@@ -1,15 +1,19 @@
-//! The one way into the Kubernetes API for gitops-status: `statusctl push` today, and
-//! status-server's ConfigMap and Argo CD Application sources next.
+//! The one way into the Kubernetes API for gitops-status: `statusctl push` and `collect`,
+//! status-server's ConfigMap source and its Argo CD Application source.
 //!
 //! - [`ClientOptions`] loads a [`Cluster`] the way kubectl finds one (a kubeconfig with a
 //!   context, else the in-cluster service account), and [`Cluster::namespace`] is the rule for
 //!   the namespace to work in.
 //! - [`argocd`] reads Argo CD Applications ([`argocd::get_application`]) as a minimal typed
-//!   resource that status-core maps to a status document.
+//!   resource that status-core maps to a status document, and watches them as documents
+//!   ([`argocd::watch`]).
 //! - [`names`] holds the API server's rules for ConfigMap names, namespaces and keys, as clap
 //!   value parsers, and the name of the chart's live ConfigMap.
 //! - [`Error`] sorts what went wrong into the classes a caller acts on (fix the configuration,
 //!   the credentials or a Role; read again; retry later), naming the [`Request`] that failed.
+//! - [`watch`] follows a set of objects (ConfigMaps, Applications; by name, label selector or
+//!   all of a namespace) through kube's watcher as a stream of documents, never keeping the
+//!   objects themselves.
 //!
 //! What a caller does about each class (retry how often, exit with which code, print which
 //! advice) is its own policy, not this crate's.
@@ -42,8 +46,13 @@
 pub mod argocd;
 mod classify;
 mod cluster;
+mod credentials;
 mod error;
+mod kubeconfig;
+mod loader;
 pub mod names;
+mod proxy;
+pub mod watch;
 
 pub use cluster::{ClientOptions, Cluster, DEFAULT_NAMESPACE, Origin, SERVICE_ACCOUNT_DIR};
 pub use error::{Error, Request, Verb, report};

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Parser, ValueEnum};
 use status_core::duration;
+use status_kube::names;
 
 /// How status-server is configured: every flag also reads a `STATUS_SERVER_*` variable.
 ///
@@ -19,10 +20,26 @@ use status_core::duration;
 #[command(
     name = "status-server",
     version,
-    about = "Serves GitOps status documents over HTTP, reloads them live from a ConfigMap mount, \
-             and exports Prometheus metrics."
+    about = "Serves GitOps status documents over HTTP, reloads them live from ConfigMap mounts \
+             or by watching ConfigMaps, serves Argo CD Applications as documents, and exports \
+             Prometheus metrics."
 )]
-#[command(group(ArgGroup::new("source").required(true).multiple(true).args(["file", "dirs"])))]
+#[command(group(
+    ArgGroup::new("source")
+        .required(true)
+        .multiple(true)
+        .args(["file", "dirs", "kube_configmaps", "kube_selector", "argocd_namespace"])
+))]
+#[command(group(
+    ArgGroup::new("configmaps")
+        .multiple(true)
+        .args(["kube_configmaps", "kube_selector"])
+))]
+#[command(group(
+    ArgGroup::new("kube")
+        .multiple(true)
+        .args(["kube_configmaps", "kube_selector", "argocd_namespace"])
+))]
 pub struct Config {
     /// Serve this one file as the document `status.json` (whatever its own name is).
     #[arg(long, env = "STATUS_SERVER_FILE", value_name = "PATH")]
@@ -38,6 +55,80 @@ pub struct Config {
         value_delimiter = ','
     )]
     pub dirs: Vec<PathBuf>,
+
+    /// Watch this ConfigMap through the Kubernetes API and serve every `*.json` key of it.
+    /// Repeatable; ConfigMaps override files, and a ConfigMap whose name sorts later overrides
+    /// an earlier one key by key. In the environment variable, separate names by commas.
+    #[arg(
+        long = "kube-configmap",
+        env = "STATUS_SERVER_KUBE_CONFIGMAP",
+        value_name = "NAME",
+        value_delimiter = ',',
+        value_parser = names::parse_configmap_name
+    )]
+    pub kube_configmaps: Vec<String>,
+
+    /// Watch every ConfigMap whose labels match this selector (such as
+    /// `gitops-status.io/documents=true`) and serve every `*.json` key of each.
+    #[arg(
+        long,
+        env = "STATUS_SERVER_KUBE_SELECTOR",
+        value_name = "SELECTOR",
+        value_parser = parse_selector
+    )]
+    pub kube_selector: Option<String>,
+
+    /// The namespace of the watched ConfigMaps [default: the in-cluster service account's
+    /// namespace, else the kubeconfig context's, else `default`].
+    #[arg(
+        long,
+        env = "STATUS_SERVER_KUBE_NAMESPACE",
+        value_name = "NS",
+        value_parser = names::parse_namespace,
+        requires = "configmaps"
+    )]
+    pub kube_namespace: Option<String>,
+
+    /// Watch the Argo CD Applications of this namespace (such as `argocd`) and serve each as
+    /// the document `<name>.json`, mapped from what Argo CD observed. Files and ConfigMaps win
+    /// over these derived documents on a name clash.
+    #[arg(
+        long,
+        env = "STATUS_SERVER_ARGOCD_NAMESPACE",
+        value_name = "NS",
+        value_parser = names::parse_namespace
+    )]
+    pub argocd_namespace: Option<String>,
+
+    /// Watch only the Applications whose labels match this selector (such as
+    /// `team=payments`). One selector (it may contain commas, so the variable is not split).
+    #[arg(
+        long,
+        env = "STATUS_SERVER_ARGOCD_SELECTOR",
+        value_name = "SELECTOR",
+        value_parser = parse_selector,
+        requires = "argocd_namespace"
+    )]
+    pub argocd_selector: Option<String>,
+
+    /// The kubeconfig file [default: $KUBECONFIG, then ~/.kube/config, then the in-cluster
+    /// service account].
+    #[arg(
+        long,
+        env = "STATUS_SERVER_KUBECONFIG",
+        value_name = "PATH",
+        requires = "kube"
+    )]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context [default: its current context].
+    #[arg(
+        long,
+        env = "STATUS_SERVER_KUBE_CONTEXT",
+        value_name = "NAME",
+        requires = "kube"
+    )]
+    pub kube_context: Option<String>,
 
     /// The address to listen on.
     #[arg(
@@ -103,6 +194,18 @@ impl Config {
     pub fn worker_count(&self) -> usize {
         self.workers.unwrap_or_else(default_workers)
     }
+}
+
+/// A label selector, as the API server takes it; checked there (a bad one is a 400 that the
+/// log names), here only for what can never be one.
+fn parse_selector(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 4096 || s.chars().any(char::is_control) {
+        return Err(format!(
+            "`{s}` is not a label selector (such as `gitops-status.io/documents=true`)"
+        ));
+    }
+    Ok(s.to_owned())
 }
 
 fn parse_workers(s: &str) -> Result<usize, String> {
@@ -222,6 +325,52 @@ mod tests {
             ]
         );
         assert!(Config::try_parse_from(["status-server"]).is_err());
+        // Kubernetes flags: ConfigMaps alone are a source; the client flags need a watch.
+        let config = Config::try_parse_from([
+            "status-server",
+            "--kube-configmap",
+            "a,b",
+            "--kube-configmap",
+            "c",
+            "--kube-selector",
+            "team in (a,b),tier=live",
+        ])
+        .unwrap();
+        assert_eq!(config.kube_configmaps, ["a", "b", "c"]);
+        assert_eq!(
+            config.kube_selector.as_deref(),
+            Some("team in (a,b),tier=live")
+        );
+        assert!(
+            Config::try_parse_from(["status-server", "--file", "f", "--kube-namespace", "x"])
+                .is_err()
+        );
+        assert!(Config::try_parse_from(["status-server", "--kube-configmap", "Bad_Name"]).is_err());
+        // Applications alone are a source too, and take the client flags, but not
+        // --kube-namespace (the ConfigMaps' namespace); their selector is never split.
+        let config = Config::try_parse_from([
+            "status-server",
+            "--argocd-namespace",
+            "argocd",
+            "--argocd-selector",
+            "team in (a,b),tier=prod",
+            "--kube-context",
+            "prod",
+        ])
+        .unwrap();
+        assert_eq!(config.argocd_namespace.as_deref(), Some("argocd"));
+        assert_eq!(
+            config.argocd_selector.as_deref(),
+            Some("team in (a,b),tier=prod")
+        );
+        for bad in [
+            &["--argocd-namespace", "argocd", "--kube-namespace", "x"][..],
+            &["--file", "f", "--argocd-selector", "a=b"],
+            &["--argocd-namespace", "Not_A_Namespace"],
+        ] {
+            let argv = std::iter::once("status-server").chain(bad.iter().copied());
+            assert!(Config::try_parse_from(argv).is_err(), "{bad:?}");
+        }
         assert!(
             Config::try_parse_from(["status-server", "--file", "f", "--workers", "0"]).is_err()
         );

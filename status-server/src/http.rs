@@ -1,9 +1,11 @@
 //! The HTTP routes: one handler that matches the path, answers from the current snapshot, and
-//! maps every failure to a JSON body in one place.
+//! maps every failure to a JSON body in one place (an HTML page or an SVG badge for the
+//! routes people and `<img>` tags ask for: `http/people.rs`, over what `pages.rs` renders).
 //!
 //! Matching by hand (rather than with actix's router) keeps the 404-vs-405 rules in one `match`,
 //! gives every request a bounded `route` label for metrics, and keeps the hot path short.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -18,9 +20,15 @@ use actix_web::{HttpRequest, HttpResponse};
 use arc_swap::ArcSwap;
 use serde_json::json;
 
+use crate::layer::LoadError;
 use crate::metrics::Metrics;
+use crate::pages;
 use crate::representation::Body;
-use crate::snapshot::{LoadError, PRIMARY_KEY, Snapshot};
+use crate::snapshot::{PRIMARY_KEY, Snapshot};
+
+mod people;
+
+use people::{BadgeFormat, badge, html_key, page};
 
 /// What every request handler shares.
 #[derive(Debug, Clone)]
@@ -39,6 +47,84 @@ const ACCEPT_ENCODING: HeaderValue = HeaderValue::from_static("accept-encoding")
 const GET_HEAD: HeaderValue = HeaderValue::from_static("GET, HEAD");
 const METRICS_TYPE: HeaderValue =
     HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8");
+const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
+const SVG: HeaderValue = HeaderValue::from_static("image/svg+xml; charset=utf-8");
+/// Badges are embedded in READMEs and wikis through caching image proxies (GitHub's camo):
+/// a short lifetime keeps them current without a request per view.
+const BADGE_CACHE: HeaderValue = HeaderValue::from_static("max-age=60");
+/// Pages link only to this server, and a badge's viewer need not be told which page embeds it.
+const NO_REFERRER: HeaderValue = HeaderValue::from_static("no-referrer");
+
+/// The headers that make a kind of body what it is.
+struct Representation {
+    content_type: HeaderValue,
+    cache_control: HeaderValue,
+    /// For pages and badges: their `Content-Security-Policy` (and `Referrer-Policy`).
+    csp: Option<HeaderValue>,
+}
+
+impl Representation {
+    fn json() -> Self {
+        Self {
+            content_type: JSON,
+            cache_control: NO_CACHE,
+            csp: None,
+        }
+    }
+
+    fn page(csp: &HeaderValue) -> Self {
+        Self {
+            content_type: HTML,
+            cache_control: NO_CACHE,
+            csp: Some(csp.clone()),
+        }
+    }
+
+    fn badge() -> Self {
+        Self {
+            content_type: SVG,
+            cache_control: BADGE_CACHE,
+            csp: Some(pages::BADGE_CSP),
+        }
+    }
+
+    fn shields() -> Self {
+        Self {
+            content_type: JSON,
+            cache_control: BADGE_CACHE,
+            csp: None,
+        }
+    }
+
+    /// Sets the headers on a response (`Content-Type` only on one with a body).
+    fn apply(&self, h: &mut HeaderMap, with_body: bool) {
+        if with_body {
+            h.insert(header::CONTENT_TYPE, self.content_type.clone());
+        }
+        h.insert(header::CACHE_CONTROL, self.cache_control.clone());
+        h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+        if let Some(csp) = &self.csp {
+            h.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+            h.insert(header::REFERRER_POLICY, NO_REFERRER);
+        }
+    }
+}
+
+/// Every route, as the 404 body lists them.
+const ROUTES: [&str; 12] = [
+    "/",
+    "/status.json",
+    "/status/{name}.json",
+    "/status/{name}.html",
+    "/statuses.json",
+    "/badge.svg",
+    "/badge/{name}.svg",
+    "/badge.json",
+    "/badge/{name}.json",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+];
 
 /// The one handler behind every path.
 pub(crate) async fn dispatch(req: HttpRequest) -> HttpResponse {
@@ -64,8 +150,7 @@ fn respond(req: &HttpRequest, state: &AppState) -> (&'static str, HttpResponse) 
             error(
                 StatusCode::NOT_FOUND,
                 json!({"error": "not_found", "message": format!("no route for {shown}"),
-                       "routes": ["/status.json", "/status/{name}.json", "/statuses.json",
-                                  "/healthz", "/readyz", "/metrics"]}),
+                       "routes": ROUTES}),
             ),
         );
     }
@@ -88,6 +173,16 @@ fn respond(req: &HttpRequest, state: &AppState) -> (&'static str, HttpResponse) 
             let snapshot = state.snapshot.load();
             serve_body(req, &snapshot.all)
         }
+        Kind::Overview => {
+            let snapshot = state.snapshot.load();
+            serve(
+                req,
+                &snapshot.overview,
+                &Representation::page(&pages::OVERVIEW_CSP),
+            )
+        }
+        Kind::Page(key) => page(req, &state.snapshot.load(), &key),
+        Kind::Badge(key, format) => badge(req, &state.snapshot.load(), &key, format),
         Kind::Healthz => status_json(StatusCode::OK, json!({"status": "ok"})),
         Kind::Readyz => readyz(&state.snapshot.load()),
         Kind::Metrics => metrics(&state.metrics),
@@ -96,10 +191,15 @@ fn respond(req: &HttpRequest, state: &AppState) -> (&'static str, HttpResponse) 
     (route.label, response)
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum Kind<'a> {
     Document(&'a str),
     All,
+    Overview,
+    /// `/status/{name}.html`, by document key.
+    Page(String),
+    /// A badge, by document key.
+    Badge(Cow<'a, str>, BadgeFormat),
     Healthz,
     Readyz,
     Metrics,
@@ -113,27 +213,58 @@ pub(crate) struct Route<'a> {
 
 pub(crate) fn route_of(path: &str) -> Route<'_> {
     let (label, kind) = match path {
+        "/" => ("/", Kind::Overview),
+        "/badge.svg" => (
+            "/badge.svg",
+            Kind::Badge(Cow::Borrowed(PRIMARY_KEY), BadgeFormat::Svg),
+        ),
+        "/badge.json" => (
+            "/badge.json",
+            Kind::Badge(Cow::Borrowed(PRIMARY_KEY), BadgeFormat::Shields),
+        ),
         "/status.json" => ("/status.json", Kind::Document(PRIMARY_KEY)),
         "/statuses.json" => ("/statuses.json", Kind::All),
         "/healthz" => ("/healthz", Kind::Healthz),
         "/readyz" => ("/readyz", Kind::Readyz),
         "/metrics" => ("/metrics", Kind::Metrics),
-        _ => match path.strip_prefix("/status/") {
-            // The key is the rest of the path (`name.json`): a document key, by status-core's rule.
-            Some(key) if status_core::is_document_key(key) => {
-                ("/status/{name}.json", Kind::Document(key))
+        _ => {
+            if let Some(rest) = path.strip_prefix("/status/") {
+                // The key is the rest of the path (`name.json`): a document key, by
+                // status-core's rule; `name.html` is its page.
+                if status_core::is_document_key(rest) {
+                    ("/status/{name}.json", Kind::Document(rest))
+                } else if let Some(key) = html_key(rest, ".html") {
+                    ("/status/{name}.html", Kind::Page(key))
+                } else {
+                    ("other", Kind::Other)
+                }
+            } else if let Some(rest) = path.strip_prefix("/badge/") {
+                if status_core::is_document_key(rest) {
+                    (
+                        "/badge/{name}.json",
+                        Kind::Badge(Cow::Borrowed(rest), BadgeFormat::Shields),
+                    )
+                } else if let Some(key) = html_key(rest, ".svg") {
+                    (
+                        "/badge/{name}.svg",
+                        Kind::Badge(Cow::Owned(key), BadgeFormat::Svg),
+                    )
+                } else {
+                    ("other", Kind::Other)
+                }
+            } else {
+                ("other", Kind::Other)
             }
-            _ => ("other", Kind::Other),
-        },
+        }
     };
     Route { label, kind }
 }
 
 fn document(req: &HttpRequest, snapshot: &Snapshot, key: &str) -> HttpResponse {
     let name = key.trim_end_matches(".json");
-    match snapshot.slots.get(key) {
-        Some(slot) => match (&slot.served, &slot.error) {
-            (Some(entry), _) => serve_body(req, &entry.body),
+    match snapshot.documents.get(key) {
+        Some(document) => match (&document.served, &document.error) {
+            (Some(served), _) => serve_body(req, &served.body),
             (None, Some(err)) => never_valid(key, err),
             (None, None) => not_found_document(name),
         },
@@ -158,18 +289,25 @@ fn never_valid(key: &str, err: &LoadError) -> HttpResponse {
     )
 }
 
-/// Serves a pre-built body: gzip when the client takes it, 304 when its copy is current.
+/// Serves a pre-built JSON body: gzip when the client takes it, 304 when its copy is current.
 fn serve_body(req: &HttpRequest, body: &Body) -> HttpResponse {
+    serve(req, body, &Representation::json())
+}
+
+/// Serves a pre-built body of any kind: gzip when the client takes it, 304 when its copy is
+/// current.
+fn serve(req: &HttpRequest, body: &Body, rep: &Representation) -> HttpResponse {
     let headers = req.headers();
-    let gzip = body.gzip.as_ref().filter(|_| accepts_gzip(headers));
+    let content = &body.content;
+    let gzip = content.gzip.as_ref().filter(|_| accepts_gzip(headers));
     let (bytes, etag) = match gzip {
-        Some(gz) => (gz.clone(), &body.etag_gzip),
-        None => (body.bytes.clone(), &body.etag),
+        Some(gz) => (gz.clone(), &content.etag_gzip),
+        None => (content.bytes.clone(), &content.etag),
     };
     let not_modified = match headers.get(header::IF_NONE_MATCH) {
         // If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). Either representation's
         // tag matches: the content is the same.
-        Some(inm) => if_none_match(inm, &[&body.etag, &body.etag_gzip]),
+        Some(inm) => if_none_match(inm, &[&content.etag, &content.etag_gzip]),
         None => headers
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())
@@ -187,11 +325,9 @@ fn serve_body(req: &HttpRequest, body: &Body) -> HttpResponse {
         HttpResponse::Ok().body(bytes)
     };
     let h = response.headers_mut();
-    if !not_modified {
-        h.insert(header::CONTENT_TYPE, JSON);
-        if gzip.is_some() {
-            h.insert(header::CONTENT_ENCODING, GZIP);
-        }
+    rep.apply(h, !not_modified);
+    if !not_modified && gzip.is_some() {
+        h.insert(header::CONTENT_ENCODING, GZIP);
     }
     h.insert(header::ETAG, etag.clone());
     // A Last-Modified after the Date is not allowed (RFC 9110 8.8.2.1): a body stamped ahead of
@@ -207,9 +343,7 @@ fn serve_body(req: &HttpRequest, body: &Body) -> HttpResponse {
     } else {
         h.insert(header::LAST_MODIFIED, body.last_modified.clone());
     }
-    h.insert(header::CACHE_CONTROL, NO_CACHE);
     h.insert(header::VARY, ACCEPT_ENCODING);
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
     response
 }
 
@@ -285,21 +419,41 @@ pub(crate) fn if_none_match(value: &HeaderValue, current: &[&HeaderValue]) -> bo
     })
 }
 
+/// `/readyz`: 200 while the primary document is served (the one rule), and in either case
+/// which sources are healthy.
 fn readyz(snapshot: &Snapshot) -> HttpResponse {
+    let sources: Vec<serde_json::Value> = snapshot
+        .sources
+        .iter()
+        .map(|source| {
+            let mut value = json!({
+                "source": source.name,
+                "healthy": source.up,
+                "documents": source.documents,
+            });
+            if let (Some(error), Some(map)) = (&source.error, value.as_object_mut()) {
+                map.insert("error".to_owned(), json!(error));
+            }
+            value
+        })
+        .collect();
     if snapshot.is_ready() {
-        return status_json(StatusCode::OK, json!({"status": "ready"}));
+        return status_json(
+            StatusCode::OK,
+            json!({"status": "ready", "sources": sources}),
+        );
     }
     let reason = match snapshot
-        .slots
+        .documents
         .get(PRIMARY_KEY)
-        .and_then(|s| s.error.as_ref())
+        .and_then(|d| d.error.as_ref())
     {
         Some(err) => format!("{PRIMARY_KEY} has never been valid: {}", err.message),
         None => format!("no {PRIMARY_KEY} found yet"),
     };
     status_json(
         StatusCode::SERVICE_UNAVAILABLE,
-        json!({"status": "not_ready", "reason": reason}),
+        json!({"status": "not_ready", "reason": reason, "sources": sources}),
     )
 }
 

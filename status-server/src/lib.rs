@@ -1,5 +1,11 @@
-//! status-server: serves GitOps status documents over HTTP from one or more directories (ConfigMap
-//! mounts), reloads them live, never serves an invalid document, and exports Prometheus metrics.
+//! status-server: serves GitOps status documents over HTTP from directories (ConfigMap mounts),
+//! from ConfigMaps watched through the Kubernetes API, and from Argo CD Applications watched
+//! there and mapped to documents; reloads them live, never serves an invalid document, and
+//! exports Prometheus metrics.
+//!
+//! Sources (`source/`) send what changed to the publisher (`publisher.rs`), the one thread
+//! that merges them (`merge.rs`) and swaps in immutable snapshots (`snapshot.rs`); the HTTP
+//! layer (`http.rs`) reads snapshots only.
 //!
 //! The binary is a thin shell over this library, so tests (here and in other crates) start the
 //! real server in-process:
@@ -19,11 +25,22 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod config;
+/// The request parsing the HTTP layer does by hand, as plain functions, for the fuzz targets
+/// (`fuzz/`) and their corpus replay (`fuzz-checks`). Not part of the API: it follows the HTTP
+/// layer, which may change it in any release.
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
+mod layer;
+mod merge;
 mod metrics;
-mod reload;
+mod pages;
+mod process;
+mod publisher;
 mod representation;
 mod snapshot;
+mod source;
+mod statuses;
 mod store;
 
 use std::net::TcpListener;
@@ -33,59 +50,24 @@ use std::time::Duration;
 use actix_web::{App, HttpServer, web};
 use anyhow::{Context, bail};
 use arc_swap::ArcSwap;
+use status_kube::watch::Selector;
 
 pub use clap::Parser;
 pub use config::{Config, LogFormat};
+pub use process::main_with;
 
 use crate::http::AppState;
 use crate::metrics::Metrics;
-use crate::reload::Reloader;
+use crate::publisher::Publisher;
 use crate::snapshot::Snapshot;
+use crate::source::files::FileSource;
+use crate::source::kube::{KubeSource, WatchSpec, Watched};
+use crate::source::{Rank, SourceId, SourceSpec};
 use crate::store::{DocumentStore, Source};
 
-/// The request parsing the HTTP layer does by hand, as plain functions, for the fuzz targets
-/// (`fuzz/`) and their corpus replay (`fuzz-checks`). Not part of the API: it follows the HTTP
-/// layer, which may change it in any release.
-#[doc(hidden)]
-pub mod fuzzing {
-    use actix_web::http::header::{ACCEPT_ENCODING, HeaderMap, HeaderValue};
-
-    use crate::http::{self, Kind};
-
-    /// The route label (as in metrics) of `path`, and the document key it serves, if any.
-    pub fn route(path: &str) -> (&'static str, Option<&str>) {
-        let route = http::route_of(path);
-        let key = match route.kind {
-            Kind::Document(key) => Some(key),
-            _ => None,
-        };
-        (route.label, key)
-    }
-
-    /// Whether a request with these `Accept-Encoding` header values is sent gzip; a value that
-    /// is not a valid header value is left out, as actix would refuse the request.
-    pub fn accepts_gzip(values: &[&[u8]]) -> bool {
-        let mut headers = HeaderMap::new();
-        for value in values {
-            if let Ok(value) = HeaderValue::from_bytes(value) {
-                headers.append(ACCEPT_ENCODING, value);
-            }
-        }
-        http::accepts_gzip(&headers)
-    }
-
-    /// Whether `If-None-Match: value` matches one of the `current` entity tags (a 304); `None`
-    /// when `value` is not a valid header value.
-    pub fn if_none_match(value: &[u8], current: &[&str]) -> Option<bool> {
-        let value = HeaderValue::from_bytes(value).ok()?;
-        let current: Vec<HeaderValue> = current
-            .iter()
-            .filter_map(|tag| HeaderValue::from_str(tag).ok())
-            .collect();
-        let current: Vec<&HeaderValue> = current.iter().collect();
-        Some(http::if_none_match(&value, &current))
-    }
-}
+/// The environment variable that overrides the in-cluster service account directory: tests
+/// use a directory of their own.
+const SERVICE_ACCOUNT_DIR_VAR: &str = "STATUS_SERVER_SERVICEACCOUNT_DIR";
 
 /// How long a client has to send its request head after connecting (slowloris).
 const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -98,7 +80,23 @@ const SHUTDOWN_TIMEOUT_SECS: u64 = 3;
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
-    reloader: Reloader,
+    sources: Sources,
+}
+
+/// The running sources and the publisher, stopped in that order when dropped (sources first,
+/// so that nothing is sent to a publisher that is gone).
+struct Sources {
+    kube: Option<KubeSource>,
+    files: Option<FileSource>,
+    publisher: Option<Publisher>,
+}
+
+impl Drop for Sources {
+    fn drop(&mut self) {
+        drop(self.kube.take());
+        drop(self.files.take());
+        drop(self.publisher.take());
+    }
 }
 
 impl std::fmt::Debug for Application {
@@ -112,30 +110,143 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Loads the documents, starts watching them, and binds the listener.
     ///
-    /// Fails when `--file` names a file that does not exist or the address cannot be bound.
-    /// Missing directories and invalid documents are not errors: they are logged, reported by
-    /// `/readyz` and `/metrics`, and picked up when they appear or are fixed.
+    /// Fails when `--file` names a file that does not exist, when ConfigMaps or Applications are
+    /// to be watched but no Kubernetes configuration can be loaded, or when the address cannot
+    /// be bound.
+    /// Missing directories, invalid documents and an API server that does not answer are not
+    /// errors: they are logged, reported by `/readyz` and `/metrics`, and picked up when they
+    /// appear, are fixed or answer.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let mut sources: Vec<Source> = config.dirs.iter().cloned().map(Source::Dir).collect();
+        let mut dirs: Vec<Source> = config.dirs.iter().cloned().map(Source::Dir).collect();
         if let Some(file) = &config.file {
             if !file.exists() {
                 bail!("--file {}: no such file", file.display());
             }
-            sources.push(Source::File(file.clone()));
+            dirs.push(Source::File(file.clone()));
         }
-        if sources.is_empty() {
-            bail!("nothing to serve: give --file or at least one --dir");
+        let mut selectors: Vec<Selector> = config
+            .kube_configmaps
+            .iter()
+            .cloned()
+            .map(Selector::Name)
+            .collect();
+        selectors.extend(config.kube_selector.iter().cloned().map(Selector::Labels));
+        let applications = config.argocd_namespace.as_ref().map(|namespace| {
+            let selector = config
+                .argocd_selector
+                .clone()
+                .map_or(Selector::All, Selector::Labels);
+            (namespace.clone(), selector)
+        });
+        if dirs.is_empty() && selectors.is_empty() && applications.is_none() {
+            bail!(
+                "nothing to serve: give --file, --dir, --kube-configmap, --kube-selector or \
+                 --argocd-namespace"
+            );
+        }
+        // Loaded before anything starts: a configuration that cannot be used is a start-up
+        // error, like a missing --file.
+        let cluster = if selectors.is_empty() && applications.is_none() {
+            None
+        } else {
+            Some(load_cluster(&config).await?)
+        };
+        let namespace = cluster
+            .as_ref()
+            .map(|c| c.namespace(config.kube_namespace.as_deref()))
+            .unwrap_or_default();
+
+        // In precedence order, lowest first (as /readyz lists them): derived documents, files,
+        // ConfigMaps.
+        let mut specs = Vec::new();
+        let mut watches = Vec::new();
+        if let Some((namespace, selector)) = applications {
+            let name = match &selector {
+                Selector::Labels(labels) => format!("applications/{namespace}?{labels}"),
+                Selector::Name(name) => format!("application/{namespace}/{name}"),
+                Selector::All => format!("applications/{namespace}"),
+            };
+            specs.push(SourceSpec {
+                name: name.clone(),
+                rank: Rank::Derived,
+                object_prefix: format!("application/{namespace}/"),
+                watched: true,
+            });
+            watches.push(WatchSpec {
+                source: SourceId(specs.len() - 1),
+                name,
+                kind: Watched::Applications,
+                namespace,
+                selector,
+            });
+        }
+        let files_id = (!dirs.is_empty()).then(|| {
+            specs.push(SourceSpec {
+                name: "files".to_owned(),
+                rank: Rank::Files,
+                object_prefix: String::new(),
+                watched: false,
+            });
+            SourceId(specs.len() - 1)
+        });
+        for selector in selectors {
+            let name = match &selector {
+                Selector::Name(name) => format!("configmap/{namespace}/{name}"),
+                Selector::Labels(labels) => format!("configmaps/{namespace}?{labels}"),
+                Selector::All => format!("configmaps/{namespace}"),
+            };
+            specs.push(SourceSpec {
+                name: name.clone(),
+                rank: Rank::ConfigMaps,
+                object_prefix: format!("configmap/{namespace}/"),
+                watched: true,
+            });
+            watches.push(WatchSpec {
+                source: SourceId(specs.len() - 1),
+                name,
+                kind: Watched::ConfigMaps,
+                namespace: namespace.clone(),
+                selector,
+            });
         }
 
-        let snapshot = Arc::new(ArcSwap::from_pointee(Snapshot::empty()));
+        let pages = pages::Settings {
+            stale_after: config.stale_after,
+        };
+        let snapshot = Arc::new(ArcSwap::from_pointee(Snapshot::empty(pages)));
         let metrics = Arc::new(Metrics::new(snapshot.clone(), config.stale_after));
-        let reloader = Reloader::start(
-            DocumentStore::new(sources),
-            snapshot.clone(),
-            metrics.clone(),
-            config.rescan_interval,
-        )
-        .context("cannot start the reload thread")?;
+        let publisher = Publisher::start(specs, snapshot.clone(), metrics.clone(), pages)
+            .context("cannot start the publisher thread")?;
+        let files = match files_id {
+            Some(id) => Some(
+                FileSource::start(
+                    DocumentStore::new(dirs),
+                    id,
+                    publisher.sender(),
+                    config.rescan_interval,
+                )
+                .context("cannot start the file source's thread")?,
+            ),
+            None => None,
+        };
+        let kube = match cluster {
+            Some(cluster) => {
+                for watch in &watches {
+                    tracing::info!(server = %cluster.server(), origin = %cluster.origin(),
+                        namespace = %watch.namespace, source = %watch.name, "watching the Kubernetes API");
+                }
+                Some(KubeSource::start(cluster, watches, publisher.sender())?)
+            }
+            None => None,
+        };
+        // The files read so far are served before the listener opens (the watches' documents
+        // follow as the API server answers).
+        publisher.flush();
+        let sources = Sources {
+            kube,
+            files,
+            publisher: Some(publisher),
+        };
 
         let listener = TcpListener::bind(&config.listen)
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -161,7 +272,7 @@ impl Application {
         Ok(Application {
             port,
             server,
-            reloader,
+            sources,
         })
     }
 
@@ -173,8 +284,21 @@ impl Application {
     /// Serves until SIGTERM or SIGINT (in-flight requests finish first, for up to 3 s).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await.context("server failed")?;
-        drop(self.reloader);
+        drop(self.sources);
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The Kubernetes client configuration, found as `statusctl push` finds it.
+async fn load_cluster(config: &Config) -> anyhow::Result<status_kube::Cluster> {
+    let mut options = status_kube::ClientOptions::default();
+    options.kubeconfig = config.kubeconfig.clone();
+    options.context = config.kube_context.clone();
+    options.service_account_dir = std::env::var_os(SERVICE_ACCOUNT_DIR_VAR).map(Into::into);
+    options
+        .load()
+        .await
+        .map_err(|e| anyhow::anyhow!(status_kube::report(&e)))
+        .context("cannot load a Kubernetes configuration for the watches")
 }

@@ -1,8 +1,8 @@
 //! Prometheus metrics (`prometheus-client`, text format): HTTP requests by route and code, reloads,
-//! build info, and one set of gauges per document.
+//! build info, one set of gauges per source, and one per document.
 //!
-//! The per-document gauges are not stored: a [`Collector`] reads them from the current snapshot
-//! at scrape time. So they can never disagree with what is served, a deleted document's series
+//! The per-source and per-document gauges are not stored: a [`Collector`] reads them from the
+//! current snapshot at scrape time. So they can never disagree with what is served, a deleted document's series
 //! disappear with it, and `gitops_status_stale` is computed against the clock of the scrape.
 
 use std::sync::{Arc, OnceLock};
@@ -14,6 +14,7 @@ use prometheus_client::encoding::{
     DescriptorEncoder, EncodeLabelSet, EncodeLabelValue, EncodeMetric, LabelValueEncoder,
 };
 use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
@@ -71,10 +72,16 @@ struct VersionLabel {
 type HistogramFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
 
 /// Every route label the server uses (`other` is any unknown path).
-const ROUTES: [&str; 7] = [
+const ROUTES: [&str; 13] = [
+    "/",
     "/status.json",
     "/status/{name}.json",
+    "/status/{name}.html",
     "/statuses.json",
+    "/badge.svg",
+    "/badge/{name}.svg",
+    "/badge.json",
+    "/badge/{name}.json",
     "/healthz",
     "/readyz",
     "/metrics",
@@ -218,6 +225,7 @@ struct DocumentCollector {
 impl Collector for DocumentCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let snapshot = self.snapshot.load();
+        encode_sources(&snapshot, &mut encoder)?;
 
         let mut valid = encoder.encode_descriptor(
             "gitops_status_document_valid",
@@ -225,16 +233,16 @@ impl Collector for DocumentCollector {
             None,
             MetricType::Gauge,
         )?;
-        for (key, slot) in &snapshot.slots {
+        for (key, document) in snapshot.documents.iter() {
             let labels = [("document", Escaped(key.as_str()))];
-            ConstGauge::new(i64::from(slot.error.is_none()))
+            ConstGauge::new(i64::from(document.error.is_none()))
                 .encode(valid.encode_family(&labels)?)?;
         }
 
         let served: Vec<(&str, &status_core::StatusDocument)> = snapshot
-            .slots
+            .documents
             .iter()
-            .filter_map(|(k, s)| s.served.as_ref().map(|e| (k.as_str(), &e.document)))
+            .filter_map(|(k, d)| d.served.as_ref().map(|s| (k.as_str(), &s.entry.document)))
             .collect();
 
         let mut sync = encoder.encode_descriptor(
@@ -298,6 +306,76 @@ impl Collector for DocumentCollector {
         }
         Ok(())
     }
+}
+
+/// Per source: up, documents, watch restarts and the last event; and the clashes.
+fn encode_sources(
+    snapshot: &Snapshot,
+    encoder: &mut DescriptorEncoder,
+) -> Result<(), std::fmt::Error> {
+    let mut up = encoder.encode_descriptor(
+        "gitops_status_source_up",
+        "1 while the source reads (its directories list, its watch is answered), else 0",
+        None,
+        MetricType::Gauge,
+    )?;
+    for source in snapshot.sources.iter() {
+        let labels = [("source", Escaped(source.name.as_str()))];
+        ConstGauge::new(i64::from(source.up)).encode(up.encode_family(&labels)?)?;
+    }
+    let mut documents = encoder.encode_descriptor(
+        "gitops_status_source_documents",
+        "The documents the source holds (valid or not, served or hidden)",
+        None,
+        MetricType::Gauge,
+    )?;
+    for source in snapshot.sources.iter() {
+        let labels = [("source", Escaped(source.name.as_str()))];
+        ConstGauge::new(i64::try_from(source.documents).unwrap_or(i64::MAX))
+            .encode(documents.encode_family(&labels)?)?;
+    }
+    let mut restarts = encoder.encode_descriptor(
+        "gitops_status_source_watch_restarts",
+        "Watches started again after the first (closed by the API server, broken, or relisted)",
+        None,
+        MetricType::Counter,
+    )?;
+    for source in snapshot.sources.iter() {
+        if let Some(count) = source.restarts {
+            let labels = [("source", Escaped(source.name.as_str()))];
+            ConstCounter::new(count).encode(restarts.encode_family(&labels)?)?;
+        }
+    }
+    let mut last_event = encoder.encode_descriptor(
+        "gitops_status_source_last_event_timestamp_seconds",
+        "When the watch last delivered a change (a list, an object added, changed or deleted)",
+        None,
+        MetricType::Gauge,
+    )?;
+    for source in snapshot.sources.iter() {
+        if let Some(at) = source.last_event {
+            let labels = [("source", Escaped(source.name.as_str()))];
+            let seconds = at
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64());
+            ConstGauge::new(seconds).encode(last_event.encode_family(&labels)?)?;
+        }
+    }
+    let mut shadowed = encoder.encode_descriptor(
+        "gitops_status_document_shadowed",
+        "1 for a document a source holds but another source of the same kind hides (a clash)",
+        None,
+        MetricType::Gauge,
+    )?;
+    for clash in snapshot.shadowed.iter() {
+        let labels = [
+            ("document", Escaped(clash.document.as_str())),
+            ("source", Escaped(clash.source.as_str())),
+            ("by", Escaped(clash.by.as_str())),
+        ];
+        ConstGauge::new(1).encode(shadowed.encode_family(&labels)?)?;
+    }
+    Ok(())
 }
 
 fn doc_labels<'a>(

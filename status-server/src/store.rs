@@ -1,6 +1,7 @@
-//! Reading the documents: listing the directories, reading every key (bounded, riding out
-//! kubelet's symlink swaps), validating it with status-core, and building the next [`Snapshot`]
-//! from the previous one.
+//! The file source's reading: listing the directories, reading every key (bounded, riding out
+//! kubelet's symlink swaps), validating it with status-core, and building the next
+//! [`FileLayer`] (the file source's documents, `--dir` precedence applied) from the previous
+//! one. `source/files.rs` runs it; the merge puts the layer under the watched ConfigMaps.
 //!
 //! A key's last good version stays served when its new content is invalid or unreadable, and
 //! an unchanged key keeps its entry (and with it its validators), so only what changed is
@@ -12,11 +13,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use actix_web::web::Bytes;
-use status_core::{Finding, MAX_DOCUMENT_BYTES, Severity};
+use status_core::MAX_DOCUMENT_BYTES;
 
-use crate::representation::Body;
-use crate::snapshot::{Entry, LoadError, PRIMARY_KEY, Slot, Snapshot};
+use crate::layer::{Entry, LoadError, Slot, Slots, content_hash_u64};
+use crate::snapshot::PRIMARY_KEY;
 
 /// Where documents come from, in increasing precedence.
 #[derive(Debug, Clone)]
@@ -40,6 +40,32 @@ impl Source {
     }
 }
 
+/// The file source's documents at one moment: per key the version served and the latest
+/// error, after `--dir` precedence.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FileLayer {
+    /// The keys, sorted by name.
+    pub(crate) slots: Slots,
+    /// The keys each `--dir` source (by index) listed when it was last listable: a directory
+    /// that cannot be listed keeps offering these, and only these (read by the next scan).
+    pub(crate) listed: BTreeMap<usize, BTreeSet<String>>,
+}
+
+impl FileLayer {
+    /// No documents, nothing listed: before the first scan.
+    pub(crate) fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Whether the primary document has a version to serve.
+    #[cfg(test)]
+    fn is_ready(&self) -> bool {
+        self.slots
+            .get(PRIMARY_KEY)
+            .is_some_and(|s| s.served.is_some())
+    }
+}
+
 /// What one scan found and did, for logs and metrics.
 #[derive(Debug, Default)]
 pub(crate) struct ScanReport {
@@ -49,11 +75,13 @@ pub(crate) struct ScanReport {
     pub(crate) changed: Vec<String>,
     /// Directories that do not exist (yet).
     pub(crate) missing: Vec<PathBuf>,
+    /// Directories that exist but cannot be listed (their last listing is used).
+    pub(crate) unlistable: Vec<PathBuf>,
     /// Listed files that could not be found (dangling links) and were passed over.
     gone: BTreeSet<PathBuf>,
 }
 
-/// Reads the sources into snapshots.
+/// Reads the directories (and the file) into file layers.
 #[derive(Debug)]
 pub(crate) struct DocumentStore {
     sources: Vec<Source>,
@@ -86,16 +114,16 @@ impl DocumentStore {
         &self.sources
     }
 
-    /// Reads every source and builds the next snapshot from the previous one. Returns `None` as
-    /// the snapshot when nothing changed (neither what a client could see nor a directory
+    /// Reads every source and builds the next layer from the previous one. Returns `None` as
+    /// the layer when nothing changed (neither what a client could see nor a directory
     /// listing); `report.changed` lists the keys a client would see change.
-    pub(crate) fn scan(&self, previous: &Snapshot) -> (Option<Snapshot>, ScanReport) {
+    pub(crate) fn scan(&self, previous: &FileLayer) -> (Option<FileLayer>, ScanReport) {
         let (snapshot, mut report) = self.scan_retrying(previous);
         *self.dangling() = std::mem::take(&mut report.gone);
         (snapshot, report)
     }
 
-    fn scan_retrying(&self, previous: &Snapshot) -> (Option<Snapshot>, ScanReport) {
+    fn scan_retrying(&self, previous: &FileLayer) -> (Option<FileLayer>, ScanReport) {
         let mut attempt = 0;
         loop {
             match self.try_scan(previous) {
@@ -115,22 +143,21 @@ impl DocumentStore {
         }
     }
 
-    fn scan_lenient(&self, previous: &Snapshot) -> (Option<Snapshot>, ScanReport) {
+    fn scan_lenient(&self, previous: &FileLayer) -> (Option<FileLayer>, ScanReport) {
         self.scan_inner(previous, true)
             .unwrap_or_else(|_| (None, ScanReport::default()))
     }
 
-    fn try_scan(&self, previous: &Snapshot) -> Result<(Option<Snapshot>, ScanReport), Vanished> {
+    fn try_scan(&self, previous: &FileLayer) -> Result<(Option<FileLayer>, ScanReport), Vanished> {
         self.scan_inner(previous, false)
     }
 
     fn scan_inner(
         &self,
-        previous: &Snapshot,
+        previous: &FileLayer,
         lenient: bool,
-    ) -> Result<(Option<Snapshot>, ScanReport), Vanished> {
+    ) -> Result<(Option<FileLayer>, ScanReport), Vanished> {
         let mut report = ScanReport::default();
-        let stamp = previous.next_stamp();
         let dangling = self.dangling().clone();
         // Every key with its candidate files, lowest precedence first.
         let mut candidates: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
@@ -155,6 +182,7 @@ impl DocumentStore {
                             // still be opened by name is read; one that cannot is an unreadable
                             // version, and the last good one stays served.
                             tracing::error!(dir = %dir.display(), error = %e, "cannot list directory; keeping its documents");
+                            report.unlistable.push(dir.clone());
                             previous.listed.get(&index).cloned().unwrap_or_default()
                         }
                     };
@@ -176,7 +204,7 @@ impl DocumentStore {
             let Some((latest, earlier)) = paths.split_last() else {
                 continue;
             };
-            let slot = match load(latest, old, stamp) {
+            let slot = match load(latest, old) {
                 Loaded::Unchanged => old.cloned(),
                 // Listed but not there: a dangling link. The key is still listed, so it is not
                 // deleted: keep what it served (or an earlier directory's valid version). Only
@@ -184,7 +212,7 @@ impl DocumentStore {
                 Loaded::Gone if lenient || dangling.contains(latest) => {
                     report.gone.insert(latest.clone());
                     old.cloned().or_else(|| {
-                        let served = earlier.iter().rev().find_map(|p| load_valid(p, stamp))?;
+                        let served = earlier.iter().rev().find_map(|p| load_valid(p))?;
                         Some(Slot {
                             served: Some(served),
                             error: None,
@@ -203,7 +231,7 @@ impl DocumentStore {
                     // Keep the last good version; with none, the best earlier directory's.
                     let served = old
                         .and_then(|s| s.served.clone())
-                        .or_else(|| earlier.iter().rev().find_map(|p| load_valid(p, stamp)));
+                        .or_else(|| earlier.iter().rev().find_map(|p| load_valid(p)));
                     Some(Slot {
                         served,
                         error: Some(error),
@@ -219,9 +247,7 @@ impl DocumentStore {
             let before = previous.slots.get(key);
             let after = slots.get(key);
             let same = match (before, after) {
-                (Some(a), Some(b)) => {
-                    same_arc(&a.served, &b.served) && same_arc(&a.error, &b.error)
-                }
+                (Some(a), Some(b)) => a.same(b),
                 (None, None) => true,
                 _ => false,
             };
@@ -230,14 +256,11 @@ impl DocumentStore {
             }
         }
         // A new listing with nothing else changed (a key added where a later directory shadows
-        // it) still needs a new snapshot, to remember it; `changed` stays empty then.
+        // it) still needs a new layer, to remember it; `changed` stays empty then.
         if report.changed.is_empty() && listed == previous.listed {
             return Ok((None, report));
         }
-        Ok((
-            Some(Snapshot::from_slots(slots, listed, previous, stamp)),
-            report,
-        ))
+        Ok((Some(FileLayer { slots, listed }), report))
     }
 }
 
@@ -260,9 +283,8 @@ enum Loaded {
     },
 }
 
-/// Loads the latest version of a key; a new valid body is stamped `stamp` (or its file's
-/// modification time, if later).
-fn load(path: &Path, old: Option<&Slot>, stamp: SystemTime) -> Loaded {
+/// Loads the latest version of a key.
+fn load(path: &Path, old: Option<&Slot>) -> Loaded {
     let (bytes, modified) = match read_bounded(path) {
         Ok(read) => read,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Loaded::Gone,
@@ -274,7 +296,7 @@ fn load(path: &Path, old: Option<&Slot>, stamp: SystemTime) -> Loaded {
             let error = match old.and_then(|s| s.error.clone()) {
                 Some(err) if !fresh => err,
                 _ => Arc::new(LoadError {
-                    path: path.to_path_buf(),
+                    origin: path.display().to_string(),
                     message,
                     findings: Vec::new(),
                     content: None,
@@ -288,7 +310,11 @@ fn load(path: &Path, old: Option<&Slot>, stamp: SystemTime) -> Loaded {
             // Same bytes: keep the entry, and with it the first Last-Modified. Kubelet rewrites
             // every key of a ConfigMap on any change; a key whose content did not change must
             // not look modified.
-            None if old.served.as_ref().is_some_and(|e| e.body.bytes == bytes) => {
+            None if old
+                .served
+                .as_ref()
+                .is_some_and(|e| e.content.bytes == bytes) =>
+            {
                 return Loaded::Unchanged;
             }
             None => {}
@@ -298,48 +324,28 @@ fn load(path: &Path, old: Option<&Slot>, stamp: SystemTime) -> Loaded {
             // Back to the last good bytes after a rejected update: serve the same entry (same
             // validators) again, now without the error.
             Some(_) => {
-                if let Some(served) = old.served.as_ref().filter(|e| e.body.bytes == bytes) {
+                if let Some(served) = old.served.as_ref().filter(|e| e.content.bytes == bytes) {
                     return Loaded::Valid(served.clone());
                 }
             }
         }
     }
-    validate(path, bytes, modified.max(stamp))
+    validate(path, bytes, modified)
 }
 
 /// Loads a file only when it is valid (the fallback to an earlier directory).
-fn load_valid(path: &Path, stamp: SystemTime) -> Option<Arc<Entry>> {
+fn load_valid(path: &Path) -> Option<Arc<Entry>> {
     let (bytes, modified) = read_bounded(path).ok()?;
-    match validate(path, bytes, modified.max(stamp)) {
+    match validate(path, bytes, modified) {
         Loaded::Valid(entry) => Some(entry),
         _ => None,
     }
 }
 
 fn validate(path: &Path, bytes: Vec<u8>, modified: SystemTime) -> Loaded {
-    let report = status_core::validate(&bytes);
-    let findings: Vec<Finding> = report.of(Severity::Error).cloned().collect();
-    match report.into_document() {
-        Some(document) => Loaded::Valid(Arc::new(Entry {
-            body: Body::new(Bytes::from(bytes), modified),
-            document,
-        })),
-        None => {
-            let message = match findings.as_slice() {
-                [] => "invalid status document".to_owned(),
-                [one] => one.to_string(),
-                [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
-            };
-            Loaded::Invalid {
-                error: Arc::new(LoadError {
-                    path: path.to_path_buf(),
-                    message,
-                    findings,
-                    content: Some(content_hash_u64(&bytes)),
-                }),
-                fresh: true,
-            }
-        }
+    match crate::layer::check(|| path.display().to_string(), bytes, modified) {
+        Ok(entry) => Loaded::Valid(entry),
+        Err(error) => Loaded::Invalid { error, fresh: true },
     }
 }
 
@@ -388,23 +394,6 @@ fn read_bounded(path: &Path) -> io::Result<(Vec<u8>, SystemTime)> {
     Ok((bytes, modified))
 }
 
-fn same_arc<T>(a: &Option<Arc<T>>, b: &Option<Arc<T>>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-        (None, None) => true,
-        _ => false,
-    }
-}
-
-/// A 64-bit FNV-1a hash of rejected bytes (see `LoadError::content`): cheap to keep per key.
-fn content_hash_u64(bytes: &[u8]) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01B3;
-    bytes
-        .iter()
-        .fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,16 +416,15 @@ mod tests {
             Source::Dir(low.path().into()),
             Source::Dir(high.path().into()),
         ]);
-        let (snapshot, _) = store.scan(&Snapshot::empty());
+        let (snapshot, _) = store.scan(&FileLayer::empty());
         let snapshot = snapshot.unwrap();
         assert_eq!(
             snapshot.slots.keys().collect::<Vec<_>>(),
             ["other.json", "status.json"]
         );
         let served = snapshot.slots["status.json"].served.as_ref().unwrap();
-        assert_eq!(served.body.bytes, newer.as_bytes());
-        let all: serde_json::Value = serde_json::from_slice(&snapshot.all.bytes).unwrap();
-        assert_eq!(all.as_array().unwrap().len(), 2);
+        assert_eq!(served.content.bytes, newer.as_bytes());
+        assert!(snapshot.slots.values().all(|s| s.served.is_some()));
         // A second scan with nothing changed reports no change.
         assert!(store.scan(&snapshot).0.is_none());
     }
@@ -451,10 +439,10 @@ mod tests {
             Source::Dir(low.path().into()),
             Source::Dir(high.path().into()),
         ]);
-        let (snapshot, report) = store.scan(&Snapshot::empty());
+        let (snapshot, report) = store.scan(&FileLayer::empty());
         let snapshot = snapshot.unwrap();
         let slot = &snapshot.slots["status.json"];
-        assert_eq!(slot.served.as_ref().unwrap().body.bytes, DOC.as_bytes());
+        assert_eq!(slot.served.as_ref().unwrap().content.bytes, DOC.as_bytes());
         assert!(slot.error.is_some());
         assert_eq!(report.rejected.len(), 1);
         // The same bad bytes are not reported again.
@@ -469,10 +457,10 @@ mod tests {
         let path = dir.path().join("status.json");
         let now = SystemTime::now();
         // A key that vanished between listing and reading is gone, not an error.
-        assert!(matches!(load(&path, None, now), Loaded::Gone));
+        assert!(matches!(load(&path, None), Loaded::Gone));
         // A directory where the file was cannot be read ("Is a directory", as root too).
         std::fs::create_dir(&path).unwrap();
-        let Loaded::Invalid { error, fresh } = load(&path, None, now) else {
+        let Loaded::Invalid { error, fresh } = load(&path, None) else {
             panic!("an unreadable key is an error");
         };
         assert!(fresh, "a new error is logged and counted");
@@ -493,7 +481,7 @@ mod tests {
         let Loaded::Invalid {
             error: again,
             fresh,
-        } = load(&path, Some(&slot), now)
+        } = load(&path, Some(&slot))
         else {
             panic!("still unreadable");
         };
@@ -517,7 +505,7 @@ mod tests {
             let Loaded::Invalid {
                 error: now_error,
                 fresh,
-            } = load(&path, Some(&slot), now)
+            } = load(&path, Some(&slot))
             else {
                 panic!("still unreadable");
             };
@@ -529,7 +517,7 @@ mod tests {
     impl LoadError {
         fn clone_of(e: &LoadError) -> LoadError {
             LoadError {
-                path: e.path.clone(),
+                origin: e.origin.clone(),
                 message: e.message.clone(),
                 findings: e.findings.clone(),
                 content: e.content,
@@ -544,10 +532,10 @@ mod tests {
         std::fs::write(dir, "not a directory").unwrap();
     }
 
-    fn served(snapshot: &Snapshot, key: &str) -> Option<String> {
+    fn served(snapshot: &FileLayer, key: &str) -> Option<String> {
         let slot = snapshot.slots.get(key)?;
         let entry = slot.served.as_ref()?;
-        Some(String::from_utf8(entry.body.bytes.to_vec()).unwrap())
+        Some(String::from_utf8(entry.content.bytes.to_vec()).unwrap())
     }
 
     #[test]
@@ -563,7 +551,7 @@ mod tests {
         std::fs::write(high.join("status.json"), doc("live")).unwrap();
         std::fs::write(high.join("live.json"), doc("live-only")).unwrap();
         let store = DocumentStore::new(vec![Source::Dir(low.clone()), Source::Dir(high.clone())]);
-        let first = store.scan(&Snapshot::empty()).0.unwrap();
+        let first = store.scan(&FileLayer::empty()).0.unwrap();
         assert_eq!(served(&first, "status.json"), Some(doc("live")));
 
         // The high directory cannot be listed; meanwhile a key is deleted from the low one.
@@ -599,7 +587,7 @@ mod tests {
         let key = dir.path().join("status.json");
         std::fs::write(&key, DOC).unwrap();
         let store = DocumentStore::new(vec![Source::Dir(dir.path().into())]);
-        let first = store.scan(&Snapshot::empty()).0.unwrap();
+        let first = store.scan(&FileLayer::empty()).0.unwrap();
         assert!(first.is_ready());
 
         // The key becomes a link to nothing (a swap that never completes).

@@ -15,8 +15,10 @@ use chrono::Utc;
 use serde_json::json;
 use status_core::{StatusDocument, SyncStatus, duration};
 
+use crate::console;
 use crate::exit::{Exit, Failure};
-use crate::http;
+use crate::report::{self, printable};
+use crate::{flags, http};
 
 /// Arguments of `statusctl get`.
 #[derive(Debug, clap::Args)]
@@ -59,8 +61,8 @@ struct Source {
     /// The document's name: its ConfigMap key (`payments.json`) or that without `.json`.
     #[arg(long, value_name = "KEY")]
     name: Option<String>,
-    /// Give up on the request after this long.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration::parse)]
+    /// Give up after this long: connecting, the answer and its whole body.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = flags::timeout)]
     timeout: Duration,
 }
 
@@ -84,22 +86,21 @@ impl Source {
         http::document_url(&self.url, self.name.as_deref())
     }
 
-    /// GETs and validates the document; `Err` is the message for "cannot read" (exit 2).
+    /// GETs and validates the document, all of it within `--timeout`; `Err` is the message
+    /// for "cannot read" (exit 2).
     fn fetch(&self) -> Result<Fetched, String> {
         let url = self.document_url();
         let shown = http::shown(&url);
-        let client = http::client(self.timeout)?;
-        let response = client.get(&url).send().map_err(|e| {
-            format!(
-                "cannot read {shown}: {}",
-                http::send_failure(e, self.timeout)
-            )
-        })?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(format!("cannot read {shown}: the server answered {status}"));
+        let answer = http::Http::new()?
+            .get(&url, None, self.timeout)
+            .map_err(|why| format!("cannot read {shown}: {why}"))?;
+        if !answer.status.is_success() {
+            return Err(format!(
+                "cannot read {shown}: the server answered {}",
+                answer.status
+            ));
         }
-        let body = http::read_body(response, &url)?;
+        let body = answer.body;
         match status_core::validate(&body).into_result(false) {
             Ok(document) => Ok(Fetched {
                 url: shown,
@@ -107,7 +108,10 @@ impl Source {
                 document,
             }),
             Err(status_core::Error::Invalid { findings }) => {
-                let findings: Vec<String> = findings.iter().map(|f| format!("  {f}")).collect();
+                let findings: Vec<String> = findings
+                    .iter()
+                    .map(|f| format!("  {}", printable(&f.to_string())))
+                    .collect();
                 Err(format!(
                     "{shown} serves an invalid status document:\n{}",
                     findings.join("\n")
@@ -124,13 +128,15 @@ pub(crate) fn get(args: GetArgs) -> Result<Exit, Failure> {
     use std::io::Write;
     let fetched = args.source.fetch().map_err(Failure::usage)?;
     let mut out = std::io::stdout().lock();
-    crate::report::quiet_broken_pipe(out.write_all(&fetched.body).and_then(|()| {
+    report::quiet_broken_pipe(out.write_all(&fetched.body).and_then(|()| {
         if fetched.body.ends_with(b"\n") {
             Ok(())
         } else {
             out.write_all(b"\n")
         }
-    }))?;
+    }))
+    .and_then(|()| out.flush())
+    .map_err(|e| Failure::usage(format!("cannot write to standard output: {e}")))?;
     Ok(Exit::Success)
 }
 
@@ -139,10 +145,10 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
         Ok(fetched) => fetched,
         Err(message) => {
             if args.format == CheckFormat::Json {
-                println!(
-                    "{}",
-                    json!({"url": http::shown(&args.source.document_url()), "healthy": false, "readable": false, "error": message})
-                );
+                console::stdout(
+                    &json!({"url": http::shown(&args.source.document_url()), "healthy": false, "readable": false, "error": message})
+                        .to_string(),
+                )?;
             }
             return Err(Failure::usage(message));
         }
@@ -177,9 +183,8 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
     }
     let healthy = problems.is_empty();
     match args.format {
-        CheckFormat::Json => println!(
-            "{}",
-            json!({
+        CheckFormat::Json => console::stdout(
+            &json!({
                 "url": fetched.url,
                 "healthy": healthy,
                 "readable": true,
@@ -191,23 +196,25 @@ pub(crate) fn check(args: CheckArgs) -> Result<Exit, Failure> {
                 "last_check": status_core::format_timestamp(&doc.last_check()),
                 "age_seconds": age_seconds,
             })
-        ),
+            .to_string(),
+        )?,
         CheckFormat::Human => {
+            // The document is anyone's text: escaped, so that it stays on this line.
             let summary = format!(
                 "{} on {}: {}, drift {}, last_check {} ({} ago)",
-                doc.repo(),
-                doc.server(),
+                printable(doc.repo()),
+                printable(doc.server()),
                 doc.sync_status().as_str(),
                 doc.drift_count(),
                 status_core::format_timestamp(&doc.last_check()),
                 duration::format(Duration::from_secs(age_seconds.max(0).unsigned_abs())),
             );
             if healthy {
-                println!("healthy: {summary}");
+                console::stdout(&format!("healthy: {summary}"))?;
             } else {
-                println!("unhealthy: {summary}");
+                console::stdout(&format!("unhealthy: {summary}"))?;
                 for problem in &problems {
-                    println!("  - {problem}");
+                    console::stdout(&format!("  - {problem}"))?;
                 }
             }
         }

@@ -7,13 +7,24 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use status_kube::{ClientOptions, Error, report};
+use status_kube::{ClientOptions, Error};
 
 use crate::exit::{Exit, Failure};
+use crate::report::printable;
+
+/// status-kube's report of `error` (its sources joined), [`printable`]: it quotes what the API
+/// server, a proxy or a kubeconfig said, which is anyone's text.
+pub(crate) fn report(error: &Error) -> String {
+    printable(&status_kube::report(error)).into_owned()
+}
 
 /// The environment variable that overrides the service account directory: tests use a
 /// directory of their own.
 const SERVICE_ACCOUNT_DIR_VAR: &str = "STATUSCTL_SERVICEACCOUNT_DIR";
+
+/// How much later than `--timeout` [`run`] gives up, so that a command's own deadline, with its
+/// more precise message, comes first.
+const BACKSTOP_GRACE: Duration = Duration::from_millis(250);
 
 /// The flags that say where the cluster is and who we are to it.
 #[derive(Debug, Clone, clap::Args)]
@@ -28,19 +39,24 @@ pub(crate) struct KubeArgs {
 }
 
 impl KubeArgs {
-    /// The options that load the cluster, each request bounded by `timeout`.
+    /// The options that load the cluster, each request bounded by `timeout`, and a credential
+    /// plugin run once within it (status-kube stops it and says so, rather than the API server
+    /// being blamed).
     pub(crate) fn options(&self, timeout: Duration) -> ClientOptions {
         let mut options = ClientOptions::default();
         options.kubeconfig = self.kubeconfig.clone();
         options.context = self.context.clone();
         options.service_account_dir = std::env::var_os(SERVICE_ACCOUNT_DIR_VAR).map(PathBuf::from);
         options.timeout = Some(timeout);
+        options.credentials_once = Some(timeout);
         options
     }
 }
 
 /// Runs `work` on a runtime of its own, giving up after `timeout` (exit 7) with a message that
-/// ends in `outcome` ("nothing is known to have been pushed").
+/// ends in `outcome` ("nothing is known to have been pushed"). A command that bounds its own
+/// phases within `timeout` (push: the credential plugin, then the requests) reports first: this
+/// is the backstop, a moment later.
 pub(crate) fn run<T>(
     timeout: Duration,
     outcome: &str,
@@ -51,7 +67,7 @@ pub(crate) fn run<T>(
         .build()
         .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
-        match tokio::time::timeout(timeout, work).await {
+        match tokio::time::timeout(timeout + BACKSTOP_GRACE, work).await {
             Ok(result) => result,
             Err(_) => Err(Failure::new(
                 Exit::Unavailable,
@@ -89,7 +105,7 @@ pub(crate) fn common_failure(error: &Error, server: &str) -> Option<Failure> {
         Error::InvalidToken { .. } => Some(Failure::new(
             Exit::Auth,
             format!(
-                "{} (a token must be one line with no trailing newline or other control characters)",
+                "{} (a token is one line of printable characters)",
                 report(error)
             ),
         )),

@@ -7,16 +7,17 @@
 //! in its namespace. Transient failures (429, 5xx, a refused or dropped connection) are
 //! retried a few times within `--timeout`; the rest end with an exit code and advice.
 
-use std::io::Write;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use status_kube::argocd::{self, DEFAULT_NAMESPACE, GROUP, PLURAL};
-use status_kube::{Error, names, report};
+use status_kube::{Error, names};
 
-use crate::cluster::{self, KubeArgs};
+use crate::cluster::{self, KubeArgs, report};
 use crate::exit::{Exit, Failure};
 use crate::output::{self, OutputArgs};
+use crate::report::printable;
+use crate::{console, flags};
 
 /// Arguments of `statusctl collect`.
 #[derive(Debug, clap::Args)]
@@ -50,7 +51,7 @@ struct ArgocdArgs {
     #[command(flatten)]
     kube: KubeArgs,
     /// Give up after this long, retries included (e.g. 30s, 2m).
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = status_core::duration::parse)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = flags::timeout)]
     timeout: Duration,
     #[command(flatten)]
     out: OutputArgs,
@@ -78,23 +79,24 @@ fn argocd(args: ArgocdArgs) -> Result<Exit, Failure> {
     let checked = match checked {
         Ok(checked) => checked,
         Err(e) => {
-            eprintln!("statusctl: error: {where_} cannot be mapped to a status document: {e}");
-            eprintln!("statusctl: error: nothing was written");
+            console::stderr(&format!(
+                "statusctl: error: {} cannot be mapped to a status document: {}",
+                printable(&where_),
+                printable(&e.to_string())
+            ));
+            console::stderr("statusctl: error: nothing was written");
             return Ok(Exit::Failed);
         }
     };
-    {
-        let mut err = std::io::stderr().lock();
-        for finding in &checked.warnings {
-            writeln!(
-                err,
-                "statusctl: {}[{}] {}: {} ({where_})",
-                finding.severity(),
-                finding.code().name(),
-                finding.path(),
-                finding.message()
-            )?;
-        }
+    for finding in &checked.warnings {
+        console::stderr(&format!(
+            "statusctl: {}[{}] {}: {} ({})",
+            finding.severity(),
+            finding.code().name(),
+            printable(finding.path()),
+            printable(finding.message()),
+            printable(&where_)
+        ));
     }
     args.out.write(None, &checked.json)?;
     Ok(Exit::Success)
@@ -119,11 +121,11 @@ async fn read(args: &ArgocdArgs) -> Result<argocd::Application, Failure> {
                 let delay = e.retry_after().unwrap_or(Duration::from_millis(
                     (200 * 2u64.pow(transient - 1)).min(3_000),
                 ));
-                eprintln!(
+                console::stderr(&format!(
                     "statusctl: {}; retrying in {} ms ({transient}/{MAX_TRANSIENT})",
                     report(&e),
                     delay.as_millis()
-                );
+                ));
                 tokio::time::sleep(delay).await;
             }
             Err(e) => return Err(failure(e, args, server)),
@@ -138,14 +140,19 @@ fn failure(error: Error, args: &ArgocdArgs, server: &str) -> Failure {
     }
     let ArgocdArgs { app, namespace, .. } = args;
     let detail = match error.status() {
-        Some(status) => format!("{} ({} {})", status.message, status.code, status.reason),
+        Some(status) => printable(&format!(
+            "{} ({} {})",
+            status.message, status.code, status.reason
+        ))
+        .into_owned(),
         None => report(&error),
     };
     match &error {
         Error::Forbidden { .. } => Failure::new(
             Exit::Auth,
             format!(
-                "{error}.\nThe identity collecting needs a Role in namespace {namespace:?} with this rule, bound to it:\n  - apiGroups: [\"{GROUP}\"]\n    resources: [\"{PLURAL}\"]\n    resourceNames: [\"{app}\"]\n    verbs: [\"get\"]"
+                "{}.\nThe identity collecting needs a Role in namespace {namespace:?} with this rule, bound to it:\n  - apiGroups: [\"{GROUP}\"]\n    resources: [\"{PLURAL}\"]\n    resourceNames: [\"{app}\"]\n    verbs: [\"get\"]",
+                printable(&error.to_string())
             ),
         ),
         Error::NotFound { .. } if argocd::is_resource_missing(&error) => Failure::new(

@@ -1,6 +1,6 @@
 //! How a subcommand ends: its exit code ([`Exit`], a contract listed in docs/cli.md and
 //! docs/ci.md and in each subcommand's `--help`), and the one error type every subcommand
-//! returns ([`Failure`]: an exit code and the message `main` prints).
+//! returns ([`Failure`]: an exit code and the message `main_with` prints).
 
 use std::process::ExitCode;
 
@@ -42,7 +42,7 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// A failure that ends a subcommand: the exit code, and the message `main` prints as
+/// A failure that ends a subcommand: the exit code, and the message `main_with` prints as
 /// `statusctl: error: <message>`.
 #[derive(Debug)]
 pub(crate) struct Failure {

@@ -1,7 +1,12 @@
 //! Reading documents from a running status-server: the one HTTP client statusctl has (`get`,
-//! `check` and `push --wait-url` share it), with its timeouts, the bounded body read, the URL of
+//! `check` and `push --wait-url` share it), with its timeout, the bounded body read, the URL of
 //! a document, and how a URL and an HTTP failure are written in messages.
 //!
+//! - One deadline bounds a whole exchange: connecting, sending, the head and the whole body. A
+//!   server that sends its head and then a byte every half second holds statusctl no longer
+//!   than the timeout (a per-read timeout, as reqwest's blocking client has, would let it).
+//!   So requests run on reqwest's async client, on a runtime of [`Http`]'s own, under one
+//!   `tokio::time::timeout`.
 //! - Bodies are read up to [`MAX_DOCUMENT_BYTES`] (1 MiB, a ConfigMap's limit, so no valid
 //!   document is larger): a wrong URL (a download, a stream without end) fails instead of
 //!   filling memory. A gzip answer is decoded by reqwest (it asks for gzip) and the limit
@@ -10,19 +15,104 @@
 //!   authentication, and messages show the URL through [`shown`], which never holds the
 //!   password.
 
+use std::cell::Cell;
 use std::time::Duration;
 
+use reqwest::StatusCode;
+use reqwest::header::{ETAG, HeaderValue, IF_NONE_MATCH};
 use status_core::{MAX_DOCUMENT_BYTES, duration};
 
-/// The client: a timeout for each request (connecting included), statusctl's user agent, gzip
-/// accepted and decoded.
-pub(crate) fn client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
-    reqwest::blocking::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .user_agent(concat!("statusctl/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| format!("cannot set up the HTTP client: {}", error_chain(&e)))
+use crate::report::printable;
+
+/// statusctl's HTTP client: reqwest's async client and a current-thread runtime to run it on.
+pub(crate) struct Http {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+}
+
+/// An answer read whole within the timeout.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    /// The status code.
+    pub(crate) status: StatusCode,
+    /// The `ETag` header, when there was one.
+    pub(crate) etag: Option<HeaderValue>,
+    /// The body of a 2xx answer (decoded from gzip), at most [`MAX_DOCUMENT_BYTES`]; empty for
+    /// any other status, whose body is not read.
+    pub(crate) body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http").finish_non_exhaustive()
+    }
+}
+
+impl Http {
+    /// The client (statusctl's user agent, gzip accepted and decoded) and its runtime.
+    pub(crate) fn new() -> Result<Self, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the HTTP client's runtime: {e}"))?;
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("statusctl/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {}", error_chain(&e)))?;
+        Ok(Self { runtime, client })
+    }
+
+    /// GETs `url` (with `If-None-Match: etag` when given) and reads the answer whole, all
+    /// within `timeout`. `Err` says why there is no answer (connecting failed, the time ran
+    /// out, the body is over 1 MiB or broke off), without the URL: callers name it, as
+    /// [`shown`] writes it.
+    pub(crate) fn get(
+        &self,
+        url: &str,
+        etag: Option<&HeaderValue>,
+        timeout: Duration,
+    ) -> Result<Answer, String> {
+        // How far the exchange got, for the message when the time runs out: `None` before the
+        // head, then the body bytes read so far.
+        let progress: Cell<Option<usize>> = Cell::new(None);
+        let exchange = async {
+            // No timeout of reqwest's own: the one below bounds everything, and says how far
+            // the exchange got.
+            let mut request = self.client.get(url);
+            if let Some(etag) = etag {
+                request = request.header(IF_NONE_MATCH, etag.clone());
+            }
+            let response = request.send().await.map_err(|e| send_failure(e, timeout))?;
+            progress.set(Some(0));
+            let status = response.status();
+            let etag = response.headers().get(ETAG).cloned();
+            let body = if status.is_success() {
+                read_body(response, &progress).await?
+            } else {
+                Vec::new()
+            };
+            Ok(Answer { status, etag, body })
+        };
+        match self
+            .runtime
+            .block_on(async { tokio::time::timeout(timeout, exchange).await })
+        {
+            Ok(result) => result,
+            Err(_) => Err(out_of_time(timeout, progress.get())),
+        }
+    }
+}
+
+/// The message for a timeout, saying how far the exchange got.
+fn out_of_time(timeout: Duration, progress: Option<usize>) -> String {
+    let within = duration::format(timeout);
+    match progress {
+        None => format!("no answer within {within}"),
+        Some(bytes) => format!(
+            "no complete answer within {within}: the head came, but the body had not ended ({bytes} byte{} of it read)",
+            if bytes == 1 { "" } else { "s" }
+        ),
+    }
 }
 
 /// The URL of a document: `base` is the server's base URL (`http://host:port`, a path prefix
@@ -66,13 +156,13 @@ pub(crate) fn shown(url: &str) -> String {
         Some(scheme) => format!("{scheme}://{authority}{path}"),
         None => format!("{authority}{path}"),
     };
-    crate::report::printable(&text).into_owned()
+    printable(&text).into_owned()
 }
 
 /// Why a request got no answer, for messages: `cannot connect (...)`, `no answer within 10s
 /// (...)`, `request failed (...)`. The error's own URL is left out (callers name the URL, as
 /// [`shown`] writes it), and so are control characters.
-pub(crate) fn send_failure(error: reqwest::Error, timeout: Duration) -> String {
+fn send_failure(error: reqwest::Error, timeout: Duration) -> String {
     let why = if error.is_timeout() {
         format!("no answer within {}", duration::format(timeout))
     } else if error.is_connect() {
@@ -81,22 +171,19 @@ pub(crate) fn send_failure(error: reqwest::Error, timeout: Duration) -> String {
         "request failed".to_owned()
     };
     let chain = error_chain(&error.without_url());
-    format!("{why} ({})", crate::report::printable(&chain))
+    format!("{why} ({})", printable(&chain))
 }
 
-/// Reads at most [`MAX_DOCUMENT_BYTES`] of a response body. A declared `Content-Length` over
-/// the limit is refused before reading anything; without one, one byte past the limit is read
-/// to tell "exactly 1 MiB" from "more". `Err` is the message, naming `url` (as [`shown`] writes
-/// it).
-pub(crate) fn read_body(
-    response: reqwest::blocking::Response,
-    url: &str,
+/// Reads at most [`MAX_DOCUMENT_BYTES`] of a response body, counting in `progress`. A declared
+/// `Content-Length` over the limit is refused before reading anything; without one, one byte
+/// past the limit is read to tell "exactly 1 MiB" from "more".
+async fn read_body(
+    mut response: reqwest::Response,
+    progress: &Cell<Option<usize>>,
 ) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let url = shown(url);
     let too_large = |size: String| {
         format!(
-            "cannot read {url}: the response is too large (over 1 MiB{size}); a status document holds at most {MAX_DOCUMENT_BYTES} bytes"
+            "the response is too large (over 1 MiB{size}); a status document holds at most {MAX_DOCUMENT_BYTES} bytes"
         )
     };
     if let Some(length) = response.content_length()
@@ -105,17 +192,17 @@ pub(crate) fn read_body(
         return Err(too_large(format!(": Content-Length {length}")));
     }
     let mut body = Vec::new();
-    response
-        .take(MAX_DOCUMENT_BYTES as u64 + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| {
-            format!(
-                "cannot read {url}: {}",
-                crate::report::printable(&error_chain(&e))
-            )
-        })?;
-    if body.len() > MAX_DOCUMENT_BYTES {
-        return Err(too_large(String::new()));
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        format!(
+            "the body broke off ({})",
+            printable(&error_chain(&e.without_url()))
+        )
+    })? {
+        body.extend_from_slice(&chunk);
+        progress.set(Some(body.len()));
+        if body.len() > MAX_DOCUMENT_BYTES {
+            return Err(too_large(String::new()));
+        }
     }
     Ok(body)
 }

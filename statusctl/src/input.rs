@@ -3,6 +3,7 @@
 use std::io::Read;
 
 use crate::exit::Failure;
+use crate::report::printable;
 
 /// One document's bytes and the name findings refer to it by.
 #[derive(Debug)]
@@ -17,6 +18,25 @@ pub(crate) struct Input {
 /// reported as too large (by status-core, with its true size) rather than read without bound.
 /// Anything larger still is an input error: it cannot be a status document, and it is not read.
 const READ_LIMIT: u64 = status_core::MAX_DOCUMENT_BYTES as u64 * 16;
+
+/// Reads a document argument (`validate`, `push`): as [`read`], and standard input with not
+/// one byte on it is an input error (exit 2), not an empty document.
+///
+/// `-` promised a document: nothing at all on standard input means nothing was connected
+/// (`</dev/null`, a closed descriptor, which the Rust runtime reopens on /dev/null before
+/// `main`, so the two cannot be told apart) or the command before the pipe failed and wrote
+/// nothing. Either is a problem with the invocation, not an invalid document. Standard input
+/// holding only blanks, and an empty *file*, are read, and status-core calls them an
+/// `empty-document`.
+pub(crate) fn read_document(arg: &str) -> Result<Input, Failure> {
+    let input = read(arg)?;
+    if arg == "-" && input.bytes.is_empty() {
+        return Err(Failure::usage(
+            "cannot read standard input: it is empty: nothing was written to it (closed, /dev/null, or the command before the pipe wrote nothing)",
+        ));
+    }
+    Ok(input)
+}
 
 /// Reads `arg`: `-` is standard input, anything else a file path.
 ///
@@ -34,17 +54,26 @@ pub(crate) fn read(arg: &str) -> Result<Input, Failure> {
             bytes,
         });
     }
-    let cannot_read = |e: std::io::Error| Failure::usage(format!("cannot read {arg}: {e}"));
+    let shown = printable(arg);
+    let cannot_read = |e: std::io::Error| Failure::usage(format!("cannot read {shown}: {e}"));
     let meta = std::fs::metadata(arg).map_err(cannot_read)?;
     if meta.is_dir() {
         return Err(Failure::usage(format!(
-            "cannot read {arg}: it is a directory, not a file"
+            "cannot read {shown}: it is a directory, not a file"
+        )));
+    }
+    // A regular file's size is known: one too large is refused with it, before reading.
+    if meta.is_file() && meta.len() > READ_LIMIT {
+        return Err(Failure::usage(format!(
+            "cannot read {shown}: it is {} bytes, more than statusctl reads ({} MiB; a status document holds at most 1 MiB)",
+            meta.len(),
+            READ_LIMIT / (1024 * 1024)
         )));
     }
     std::fs::File::open(arg)
         .and_then(|f| f.take(READ_LIMIT + 1).read_to_end(&mut bytes))
         .map_err(cannot_read)?;
-    check_limit(arg, &bytes)?;
+    check_limit(&shown, &bytes)?;
     Ok(Input {
         name: arg.to_owned(),
         bytes,

@@ -2,16 +2,15 @@
 //! share (`-o json|configmap`, `--name`, `--key`, `--output-file`), their rules, and the
 //! writing. One copy, so that both commands print the same bytes for the same document.
 
-use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 use status_core::{Finding, StatusDocument, Validator};
 use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
 
 use crate::exit::Failure;
-use crate::report;
+use crate::{output_file, report};
 
 /// The key `-o configmap` writes by default: the document the server serves at `/status.json`.
 pub(crate) const DEFAULT_KEY: &str = "status.json";
@@ -28,7 +27,9 @@ pub(crate) struct OutputArgs {
     /// The ConfigMap key holding the document (-o configmap) [default: status.json]
     #[arg(long, value_parser = names::parse_key)]
     pub(crate) key: Option<String>,
-    /// Write the result to PATH (atomically: a temporary file, then a rename) and print nothing.
+    /// Write the result to PATH and print nothing: a regular file is replaced atomically (a
+    /// temporary file, then a rename; through a symlink, which stays a link), a device or FIFO
+    /// is written to as it is.
     #[arg(long, value_name = "PATH")]
     pub(crate) output_file: Option<PathBuf>,
 }
@@ -77,13 +78,11 @@ impl OutputArgs {
             )?,
         };
         match &self.output_file {
-            Some(path) => write_atomically(path, &text),
+            Some(path) => output_file::write("--output-file", path, text.as_bytes()),
             None => {
                 let mut out = std::io::stdout().lock();
-                report::quiet_broken_pipe(
-                    out.write_all(text.as_bytes()).and_then(|()| out.flush()),
-                )?;
-                Ok(())
+                report::quiet_broken_pipe(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+                    .map_err(|e| Failure::usage(format!("cannot write to standard output: {e}")))
             }
         }
     }
@@ -137,42 +136,6 @@ pub(crate) fn configmap(
     });
     serde_yaml::to_string(&manifest)
         .map_err(|e| Failure::usage(format!("cannot write the ConfigMap as YAML: {e}")))
-}
-
-/// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
-/// reader (the PostSync Job's main container, say) sees the old file or the whole new one.
-fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
-    let file_name = path.file_name().ok_or_else(|| {
-        Failure::usage(format!("--output-file {}: not a file path", path.display()))
-    })?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        // Best effort: the temporary file is ours and useless now.
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(|e| {
-        Failure::usage(format!(
-            "cannot write --output-file {}: {e}",
-            path.display()
-        ))
-    })
 }
 
 #[cfg(test)]

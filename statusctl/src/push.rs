@@ -3,8 +3,9 @@
 //!
 //! - The document is validated first (status-core); an invalid one is never pushed.
 //! - Only `data.<key>` is applied, under a field manager of this key (`statusctl:<key>` by
-//!   default): server-side apply removes fields a manager stops applying, so one manager name
-//!   shared by pipelines pushing different keys would delete each other's keys.
+//!   default, `push/manager.rs`): server-side apply removes fields a manager stops applying,
+//!   so one manager name shared by pipelines pushing different keys would delete each other's
+//!   keys.
 //! - Out-of-order pushes are refused: the stored document's `last_check` is read first, and the
 //!   apply carries the `resourceVersion` of that read, so a concurrent write in between makes
 //!   the API server answer 409 and the decision is taken again on fresh data. That is what makes
@@ -17,12 +18,13 @@
 //! statusctl reaches Kubernetes here only, and only through status-kube.
 
 mod failure;
+mod manager;
 mod wait;
 
 use std::time::Duration;
 
 use serde_json::json;
-use status_core::{Severity, StatusDocument};
+use status_core::{Severity, StatusDocument, duration};
 use status_kube::k8s_openapi::api::core::v1::ConfigMap;
 use status_kube::kube::api::{Api, Patch, PatchParams};
 use status_kube::names::{self, DEFAULT_LIVE_CONFIGMAP};
@@ -30,7 +32,8 @@ use status_kube::{Request, Verb};
 
 use crate::cluster::{self, KubeArgs};
 use crate::exit::{Exit, Failure};
-use crate::{input, report};
+use crate::report::printable;
+use crate::{console, input, report};
 use failure::{Attempt, Target};
 
 /// The field manager of the empty apply that creates a missing ConfigMap. It never owns a
@@ -62,9 +65,10 @@ pub(crate) struct Args {
     /// any other `NAME.json` at /status/NAME.json (not keys starting with `.`).
     #[arg(long, value_name = "KEY", default_value = "status.json", value_parser = names::parse_key)]
     key: String,
-    /// The server-side apply field manager (default: `statusctl:<key>`, one per key, so that
-    /// pipelines pushing different keys never remove each other's).
-    #[arg(long, value_name = "NAME")]
+    /// The server-side apply field manager, at most 128 characters (default: `statusctl:<key>`,
+    /// one per key, so that pipelines pushing different keys never remove each other's; for
+    /// keys over 118 characters, their first 101 and a hash of the whole key).
+    #[arg(long, value_name = "NAME", value_parser = manager::parse)]
     field_manager: Option<String>,
     /// Push even when the stored document is newer, and take the key over from another field
     /// manager.
@@ -75,7 +79,7 @@ pub(crate) struct Args {
     #[arg(long)]
     dry_run: bool,
     /// Give up after this long, retries included (e.g. 30s, 2m).
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = status_core::duration::parse)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::flags::timeout)]
     timeout: Duration,
     /// After the push, wait until the status-server at this base URL (http://host:port) serves
     /// exactly the pushed document (/status.json for the key status.json, /status/NAME.json for
@@ -85,7 +89,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "URL", conflicts_with = "dry_run")]
     wait_url: Option<String>,
     /// How long --wait-url waits after the push (e.g. 30s, 3m).
-    #[arg(long, value_name = "DURATION", default_value = "2m", requires = "wait_url", value_parser = status_core::duration::parse)]
+    #[arg(long, value_name = "DURATION", default_value = "2m", requires = "wait_url", value_parser = crate::flags::timeout)]
     wait_timeout: Duration,
 }
 
@@ -109,23 +113,23 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
         .transpose()?;
     if !status_core::is_document_key(&args.key) {
         // Pushed all the same (the key is valid), but nobody would ever see it.
-        eprintln!(
+        console::stderr(&format!(
             "statusctl: warning: --key {:?} is not served: status-server serves only *.json keys that do not start with `.`",
             args.key
-        );
+        ));
     }
-    let input = input::read(&args.file)?;
+    let input = input::read_document(&args.file)?;
     let checked = status_core::validate(&input.bytes);
     for finding in checked.findings() {
-        eprintln!("{}", report::human_line(&input.name, finding));
+        console::stderr(&report::human_line(&input.name, finding));
     }
     let errors = checked.of(Severity::Error).count();
     let Some(document) = checked.into_document() else {
-        eprintln!(
+        console::stderr(&format!(
             "statusctl: {} is not a valid status document ({errors} error{}); nothing was pushed",
-            input.name,
+            printable(&input.name),
             if errors == 1 { "" } else { "s" }
-        );
+        ));
         return Ok(Exit::Failed);
     };
     // The stored value is the document exactly as given: the server serves it byte for byte.
@@ -140,25 +144,31 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
         push(&args, &text, &document),
     )?;
     if let Some(target) = wait {
-        eprintln!(
+        console::stderr(&format!(
             "statusctl: waiting up to {} for {} to serve the pushed document",
             status_core::duration::format(target.timeout()),
             target.shown()
-        );
+        ));
         let served = wait::wait(&target, text.as_bytes(), &document)?;
-        println!(
+        console::stdout(&format!(
             "served by {} after {} ({} request{})",
             target.shown(),
             status_core::duration::format(served.after),
             served.requests,
             if served.requests == 1 { "" } else { "s" }
-        );
+        ))?;
     }
     Ok(Exit::Success)
 }
 
-/// Loads the configuration, then pushes with bounded retries.
+/// Loads the configuration, then pushes with bounded retries, all within `--timeout`.
+///
+/// Loading runs a credential plugin, if the kubeconfig has one, once and within the timeout
+/// (status-kube stops it and says so); what is left of the timeout then bounds the requests,
+/// retries included. So each phase's message blames what ran out: the plugin or the API
+/// server.
 async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), Failure> {
+    let deadline = tokio::time::Instant::now() + args.timeout;
     let cluster = args
         .kube
         .options(args.timeout)
@@ -167,9 +177,11 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
         .map_err(cluster::load_failure)?;
     let namespace = cluster.namespace(args.namespace.as_deref());
     let server = cluster.server();
+    let proxy = cluster.proxy();
     let client = cluster.client().map_err(|e| {
         let target = Target {
             server,
+            proxy: proxy.as_deref(),
             namespace: &namespace,
             configmap: &args.configmap,
             key: &args.key,
@@ -180,64 +192,104 @@ async fn push(args: &Args, text: &str, document: &StatusDocument) -> Result<(), 
     let manager = args
         .field_manager
         .clone()
-        .unwrap_or_else(|| format!("statusctl:{}", args.key));
+        .unwrap_or_else(|| manager::for_key(&args.key));
     let ctx = Pusher {
         args,
         api: &api,
         namespace: &namespace,
         manager: &manager,
         server,
+        proxy: proxy.as_deref(),
+        deadline,
         created: std::cell::Cell::new(false),
     };
 
-    const MAX_TRANSIENT: u32 = 5;
-    const MAX_RACES: u32 = 20;
-    let (mut transient, mut races) = (0u32, 0u32);
-    loop {
-        match ctx.attempt(text, document).await {
-            Ok(pushed) => {
-                print_pushed(&ctx, &pushed, document);
-                return Ok(());
-            }
-            Err(attempt @ (Attempt::Again | Attempt::Race)) => {
-                // Again: the ConfigMap was just created. Race: someone else wrote it between
-                // our read and our apply. Either way, read again (boundedly).
-                races += 1;
-                if races > MAX_RACES {
-                    return Err(Failure::new(
-                        Exit::Unavailable,
-                        format!(
-                            "the ConfigMap {namespace}/{} kept changing under {MAX_RACES} attempts; nothing was pushed",
-                            args.configmap
-                        ),
+    match tokio::time::timeout_at(deadline, ctx.push_with_retries(text, document)).await {
+        Ok(result) => result,
+        Err(_) => Err(Failure::new(
+            Exit::Unavailable,
+            format!(
+                "gave up after --timeout {}: the API server did not answer in time; nothing is known to have been pushed",
+                status_core::duration::format(args.timeout)
+            ),
+        )),
+    }
+}
+
+impl Pusher<'_> {
+    /// Read-decide-apply rounds until one succeeds, with bounded retries of what may pass.
+    async fn push_with_retries(
+        &self,
+        text: &str,
+        document: &StatusDocument,
+    ) -> Result<(), Failure> {
+        const MAX_TRANSIENT: u32 = 5;
+        const MAX_RACES: u32 = 20;
+        let (mut transient, mut races) = (0u32, 0u32);
+        loop {
+            match self.attempt(text, document).await {
+                Ok(pushed) => return print_pushed(self, &pushed, document),
+                Err(attempt @ (Attempt::Again | Attempt::Race)) => {
+                    // Again: the ConfigMap was just created. Race: someone else wrote it between
+                    // our read and our apply. Either way, read again (boundedly).
+                    races += 1;
+                    if races > MAX_RACES {
+                        return Err(Failure::new(
+                            Exit::Unavailable,
+                            format!(
+                                "the ConfigMap {}/{} kept changing under {MAX_RACES} attempts; nothing was pushed",
+                                self.namespace, self.args.configmap
+                            ),
+                        ));
+                    }
+                    if matches!(attempt, Attempt::Race) {
+                        tokio::time::sleep(jitter(Duration::from_millis(
+                            10 + 10 * u64::from(races.min(10)),
+                        )))
+                        .await;
+                    }
+                }
+                Err(Attempt::Transient { why, retry_after }) => {
+                    transient += 1;
+                    if transient > MAX_TRANSIENT {
+                        return Err(Failure::new(
+                            Exit::Unavailable,
+                            format!("{why}; gave up after {} attempts", MAX_TRANSIENT + 1),
+                        ));
+                    }
+                    let backoff = jitter(
+                        Duration::from_millis(200 * 2u64.pow(transient - 1))
+                            .min(Duration::from_secs(3)),
+                    );
+                    // The API server's Retry-After is a floor: retrying sooner would be refused
+                    // again (and add to its load). One that cannot be waited for within
+                    // --timeout ends the push now, rather than at the timeout.
+                    let (delay, asked) = match retry_after {
+                        Some(asked) if asked > backoff => (asked, ", as the API server asked"),
+                        _ => (backoff, ""),
+                    };
+                    let left = self
+                        .deadline
+                        .saturating_duration_since(tokio::time::Instant::now());
+                    if retry_after.is_some_and(|asked| asked >= left) {
+                        return Err(Failure::new(
+                            Exit::Unavailable,
+                            format!(
+                                "{why}; it asked to retry after {}, and only {} of --timeout {} is left; nothing is known to have been pushed",
+                                duration::format(delay),
+                                duration::format(Duration::from_millis(left.as_millis() as u64)),
+                                duration::format(self.args.timeout)
+                            ),
+                        ));
+                    }
+                    console::stderr(&format!(
+                        "statusctl: {why}; retrying in {} ms{asked} ({transient}/{MAX_TRANSIENT})",
+                        delay.as_millis()
                     ));
+                    tokio::time::sleep(delay).await;
                 }
-                if matches!(attempt, Attempt::Race) {
-                    tokio::time::sleep(jitter(Duration::from_millis(
-                        10 + 10 * u64::from(races.min(10)),
-                    )))
-                    .await;
-                }
+                Err(Attempt::Fatal(failure)) => return Err(failure),
             }
-            Err(Attempt::Transient(why)) => {
-                transient += 1;
-                if transient > MAX_TRANSIENT {
-                    return Err(Failure::new(
-                        Exit::Unavailable,
-                        format!("{why}; gave up after {} attempts", MAX_TRANSIENT + 1),
-                    ));
-                }
-                let delay = jitter(
-                    Duration::from_millis(200 * 2u64.pow(transient - 1))
-                        .min(Duration::from_secs(3)),
-                );
-                eprintln!(
-                    "statusctl: {why}; retrying in {} ms ({transient}/{MAX_TRANSIENT})",
-                    delay.as_millis()
-                );
-                tokio::time::sleep(delay).await;
-            }
-            Err(Attempt::Fatal(failure)) => return Err(failure),
         }
     }
 }
@@ -249,6 +301,10 @@ struct Pusher<'a> {
     namespace: &'a str,
     manager: &'a str,
     server: &'a str,
+    /// The proxy requests go through, if any.
+    proxy: Option<&'a str>,
+    /// When `--timeout` runs out.
+    deadline: tokio::time::Instant,
     /// Whether this push created the ConfigMap (in an earlier round).
     created: std::cell::Cell<bool>,
 }
@@ -306,10 +362,10 @@ impl Pusher<'_> {
                     )));
                 }
                 Ok(_) => {}
-                Err(_) => eprintln!(
+                Err(_) => console::stderr(&format!(
                     "statusctl: warning: configmap {}/{name} key {key} holds an invalid document; replacing it",
                     self.namespace
-                ),
+                )),
             }
         }
         let unchanged = stored.is_some_and(|s| s == text);
@@ -355,6 +411,7 @@ impl Pusher<'_> {
             .named(&self.args.configmap);
         let target = Target {
             server: self.server,
+            proxy: self.proxy,
             namespace: self.namespace,
             configmap: &self.args.configmap,
             key: &self.args.key,
@@ -365,13 +422,20 @@ impl Pusher<'_> {
 
 /// Prints what a successful push did: the summary line on stdout; with `--dry-run`, the
 /// ConfigMap the API server would store on stdout and the summary on stderr.
-fn print_pushed(ctx: &Pusher<'_>, pushed: &Pushed, document: &StatusDocument) {
-    let version = pushed
-        .configmap
-        .metadata
-        .resource_version
-        .as_deref()
-        .unwrap_or("-");
+fn print_pushed(
+    ctx: &Pusher<'_>,
+    pushed: &Pushed,
+    document: &StatusDocument,
+) -> Result<(), Failure> {
+    // The API server's word: escaped like anything else it says.
+    let version = printable(
+        pushed
+            .configmap
+            .metadata
+            .resource_version
+            .as_deref()
+            .unwrap_or("-"),
+    );
     let what = match (pushed.created, pushed.unchanged) {
         (true, _) => "created",
         (false, true) => "unchanged",
@@ -381,20 +445,27 @@ fn print_pushed(ctx: &Pusher<'_>, pushed: &Pushed, document: &StatusDocument) {
     if ctx.args.dry_run {
         let mut configmap = pushed.configmap.clone();
         configmap.metadata.managed_fields = None;
+        // YAML, which quotes and escapes control characters by itself.
         match serde_yaml::to_string(&configmap) {
-            Ok(yaml) => print!("{yaml}"),
-            Err(e) => eprintln!("statusctl: warning: cannot print the ConfigMap: {e}"),
+            Ok(yaml) => console::stdout(yaml.trim_end_matches('\n'))?,
+            Err(e) => console::stderr(&format!(
+                "statusctl: warning: cannot print the ConfigMap: {e}"
+            )),
         }
-        eprintln!(
+        console::stderr(&format!(
             "statusctl: dry run: configmap {}/{} key {} would be {what} (last_check {last_check}); nothing was changed",
             ctx.namespace, ctx.args.configmap, ctx.args.key
-        );
+        ));
     } else {
-        println!(
+        console::stdout(&format!(
             "configmap {}/{} key {} {what} (last_check {last_check}, resourceVersion {version}, field manager {})",
-            ctx.namespace, ctx.args.configmap, ctx.args.key, ctx.manager
-        );
+            ctx.namespace,
+            ctx.args.configmap,
+            ctx.args.key,
+            printable(ctx.manager)
+        ))?;
     }
+    Ok(())
 }
 
 /// `base` plus up to 100% random jitter, so that racing pushers spread out.

@@ -12,8 +12,8 @@ use status_core::{Finding, HealthStatus, StatusDocument, SyncStatus};
 use status_kube::names;
 
 use crate::exit::{Exit, Failure};
-use crate::input;
 use crate::output::{self, Checked, OutputArgs};
+use crate::{input, report};
 
 /// Arguments of `statusctl render`.
 #[derive(Debug, Clone, clap::Args)]
@@ -181,8 +181,8 @@ fn flag_finding(finding: &Finding) -> String {
         "{}[{}] {}{from}: {}",
         finding.severity(),
         finding.code().name(),
-        finding.path(),
-        finding.message()
+        report::printable(finding.path()),
+        report::printable(finding.message())
     )
 }
 

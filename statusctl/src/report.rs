@@ -6,6 +6,8 @@
 
 use std::io::{self, Write};
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 use status_core::{Finding, Report, Severity};
 
@@ -98,7 +100,7 @@ fn write_human(
         };
         let name = printable(&c.name);
         for finding in report.findings() {
-            writeln!(out, "{}", human_line(&name, finding))?;
+            writeln!(out, "{}", human_line(&c.name, finding))?;
         }
         let errors = report.of(Severity::Error).count();
         let warnings = report.of(Severity::Warning).count();
@@ -142,11 +144,13 @@ fn write_human(
     Ok(())
 }
 
-/// `FILE:LINE:COL: error[code] $.path: message`, or `FILE: ...` when the position is unknown.
+/// `FILE:LINE:COL: error[code] $.path: message`, or `FILE: ...` when the position is unknown;
+/// the name, path and message [`printable`].
 pub(crate) fn human_line(name: &str, finding: &Finding) -> String {
+    let name = printable(name);
     let place = match (finding.line(), finding.column()) {
         (Some(line), Some(column)) => format!("{name}:{line}:{column}"),
-        _ => name.to_owned(),
+        _ => name.into_owned(),
     };
     format!(
         "{place}: {}[{}] {}: {}",
@@ -196,7 +200,7 @@ fn write_json(out: &mut dyn Write, strict: bool, checked: &[Checked]) -> io::Res
 }
 
 /// Treats a reader that went away (`statusctl validate *.json | head -1`) as the end of output
-/// rather than an error: the exit code still says whether the documents are valid.
+/// rather than an error: the exit code still says how it went.
 pub(crate) fn quiet_broken_pipe(result: io::Result<()>) -> io::Result<()> {
     match result {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -271,11 +275,15 @@ pub(crate) fn github_line(name: &str, finding: &Finding, strict: bool) -> String
     )
 }
 
-/// Escapes a workflow command's message, as the Actions toolkit does (`%`, `\r`, `\n`).
+/// Escapes a workflow command's message as the Actions toolkit does (`%`, `\r`, `\n`: a line
+/// break stays inside the annotation), then every other control character as [`printable`]
+/// does, so that no terminal escape reaches the log.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let toolkit = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    printable(&toolkit).into_owned()
 }
 
 /// Escapes a workflow command's property value: the data escapes plus `:` and `,`.
@@ -283,23 +291,39 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// The text with control characters escaped, so a file name or field name holding a newline
-/// cannot break the one-finding-per-line format.
-pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        s.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect::<String>()
-            .into()
-    } else {
-        s.into()
+/// The one escaping function for everything statusctl prints for people (findings, `check`'s
+/// summary, every message quoting a file, a server, the API or a flag): a status document is
+/// anyone's text, and a pipeline that can push can put `\n::error::` (a GitHub workflow
+/// command) or an ANSI escape into it. Escaped, such text stays inside its own line and no
+/// control byte reaches a terminal or a CI log.
+///
+/// `s` with every character that could break a line or drive a terminal escaped: control
+/// characters (C0, DEL, C1: `\n` becomes `\n`, ESC becomes `\u{1b}`, as Rust writes them), the
+/// Unicode line and paragraph separators, and the bidirectional controls that reorder what is
+/// shown. Everything else, non-ASCII text included, is kept.
+pub(crate) fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
     }
+    let mut text = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c) {
+            text.extend(c.escape_default());
+        } else {
+            text.push(c);
+        }
+    }
+    Cow::Owned(text)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            // Line and paragraph separators: line breaks to some viewers.
+            '\u{2028}' | '\u{2029}'
+            // Bidirectional embeddings, overrides and isolates.
+            | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -315,13 +339,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn github_escapes_follow_the_toolkit() {
-        assert_eq!(escape_data("50% a\r\nb"), "50%25 a%0D%0Ab");
-        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    fn control_characters_are_escaped_and_text_kept() {
+        assert_eq!(printable("ü a\nb\t"), "ü a\\nb\\t");
+        assert_eq!(printable("s\n::error::x"), "s\\n::error::x");
+        assert_eq!(printable("\u{1b}[31mred\u{7}"), "\\u{1b}[31mred\\u{7}");
+        // C1 (CSI) and DEL are control characters too.
+        assert_eq!(printable("\u{9b}2J\u{7f}"), "\\u{9b}2J\\u{7f}");
+        assert_eq!(printable("a\u{2028}b\u{202e}c"), "a\\u{2028}b\\u{202e}c");
+        assert!(matches!(printable("plain ✓"), Cow::Borrowed(_)));
     }
 
     #[test]
-    fn printable_escapes_control_characters_only() {
-        assert_eq!(printable("ü a\nb\t"), "ü a\\nb\\t");
+    fn github_escapes_follow_the_toolkit() {
+        assert_eq!(escape_data("50% a\r\nb"), "50%25 a%0D%0Ab");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        // Other control characters never reach the log.
+        assert_eq!(escape_data("\u{1b}[31m\t"), "\\u{1b}[31m\\t");
+        assert_eq!(escape_property("\u{1b}:"), "\\u{1b}%3A");
     }
 }

@@ -33,7 +33,7 @@ pub(crate) fn run(args: Args) -> Result<Exit, Failure> {
     let checked: Vec<Checked> = args
         .files
         .iter()
-        .map(|arg| match input::read(arg) {
+        .map(|arg| match input::read_document(arg) {
             Ok(input) => Checked {
                 name: input.name,
                 outcome: Ok(status_core::validate(&input.bytes)),

@@ -1,11 +1,26 @@
-//! `cargo xtask ci`: every check CI makes, in the order that fails fastest. The image smoke test
-//! runs last: it needs a release build.
+//! `cargo xtask ci`: every check CI makes, in the order that fails fastest.
+//!
+//! fmt (the fuzz targets' too), clippy, the tools (Chromium and the badge font included: the
+//! width table is checked against the font), codegen freshness, the tests (the chart tests,
+//! the push action's harness, status-server's browser test and the replay of the fuzz corpus
+//! run among them), the linters (`lint`), the release checks (`release-check`), then the one
+//! release build: `dist` for the host, whose archives the image smoke test builds the image
+//! from.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::{cargo, codegen, project_root, run_cmd, tools};
+use crate::{cargo, codegen, dist, image, lint, project_root, release_check, run_cmd, tools};
+
+/// cargo for CI's builds: no incremental compilation. A CI run builds every crate once from a
+/// clean tree, where incremental state only costs time and gigabytes of disk (the tests' own
+/// nested `cargo build`s inherit the setting).
+fn cargo_ci() -> std::process::Command {
+    let mut cmd = cargo();
+    cmd.env("CARGO_INCREMENTAL", "0");
+    cmd
+}
 
 pub(crate) fn run(_args: &[String]) -> Result<()> {
     run_cmd(cargo().args(["fmt", "--all", "--", "--check"]))?;
@@ -16,7 +31,7 @@ pub(crate) fn run(_args: &[String]) -> Result<()> {
             .args(["--edition", "2024", "--check"])
             .args(fuzz_targets()?),
     )?;
-    run_cmd(cargo().args([
+    run_cmd(cargo_ci().args([
         "clippy",
         "--workspace",
         "--all-targets",
@@ -24,22 +39,28 @@ pub(crate) fn run(_args: &[String]) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    codegen::run(codegen::Mode::Check)?;
+    // The tools first: the badge width table is checked against the font they install.
     let bin = tools::install()?;
+    codegen::run(codegen::Mode::Check)?;
     run_cmd(
-        cargo()
+        cargo_ci()
             .args(["test", "--workspace", "--all-targets"])
             .env("GITOPS_STATUS_TOOLS", &bin)
             .env("INSTA_UPDATE", "no"),
     )?;
     // Doc tests are not part of --all-targets.
     run_cmd(
-        cargo()
+        cargo_ci()
             .args(["test", "--workspace", "--doc"])
             .env("INSTA_UPDATE", "no"),
     )?;
-    // The chart checks (`cargo xtask chart`) are the `xtask --test chart` tests: already run above.
-    crate::image::smoke()?;
+    // The chart checks (`cargo xtask chart`) are the `xtask --test chart` tests, and the push
+    // action's harness is `xtask --test push_action`: both already ran above.
+    lint::run(&[])?;
+    release_check::run(&[])?;
+    // One release build for the host, with SBOMs: the image is built from these archives.
+    dist::run(&["--sbom".to_owned()])?;
+    image::smoke_from_dist()?;
     eprintln!("xtask ci: all checks passed");
     Ok(())
 }

@@ -72,6 +72,13 @@ pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<()> {
         .with_context(|| format!("chmod {mode:o} {}", path.display()))
 }
 
+/// Makes `link` a symbolic link to `target` (a relative `target` is resolved from the link's
+/// directory).
+pub(crate) fn symlink(target: &Path, link: &Path) -> Result<()> {
+    std::os::unix::fs::symlink(target, link)
+        .with_context(|| format!("ln -s {} {}", target.display(), link.display()))
+}
+
 /// A loopback port that was free a moment ago, for a server started next.
 pub(crate) fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?

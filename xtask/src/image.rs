@@ -1,16 +1,36 @@
-//! `cargo xtask image`: build the `FROM scratch` container image (static status-server and
-//! statusctl, nothing else) and smoke-test it by running it.
-//!
-//! The binaries are static glibc builds (`-C target-feature=+crt-static`) in their own target
-//! directory, so the flags never invalidate the normal build. The image is built from a context
-//! holding only those two files (never the repository: `target/` is gigabytes) with buildah
-//! (`--storage-driver vfs --isolation chroot` works offline, as root, without a daemon), or
-//! with docker when buildah is missing and a docker daemon answers. buildah is installed with
-//! apt-get when it is missing and we are root on Debian.
+//! `cargo xtask image`: the `FROM scratch` container image (one static multi-call binary,
+//! `/gitops-status`, and `/status-server` and `/statusctl` as symbolic links to it; nothing
+//! else), one per platform, built from the `cargo xtask dist` archives; and its smoke test.
 //!
 //! ```text
-//! cargo xtask image [--tag NAME] [--oci-archive PATH] [--docker-archive PATH] [--no-build] [--smoke]
+//! cargo xtask image [--platform linux/amd64[,linux/arm64]] [--tag NAME] [--no-build]
+//!                   [--oci-archive PATH] [--docker-archive PATH] [--sbom PATH]
+//!                   [--push REF [--digest-file PATH]] [--smoke]
 //! ```
+//!
+//! The image holds exactly the released bytes: each platform's multi-call binary is taken out
+//! of `target/dist/out/gitops-status-<version>-<target>.tar.gz` into a build context holding
+//! only it and the links (`<arch>/gitops-status`, `<arch>/status-server -> gitops-status`,
+//! `<arch>/statusctl -> gitops-status`; never the repository: `target/` is gigabytes), a
+//! directory the Containerfile copies whole by `TARGETARCH`, links kept as links. One binary
+//! instead of two: the programs share most of their code, and two static binaries would not fit
+//! the budget (docs/release.md). Without `--no-build`, `cargo xtask dist`
+//! first builds the host's archives; other platforms' archives come from their own machines (the
+//! release workflow builds arm64 on an arm64 runner). Several platforms make a manifest list.
+//!
+//! The image carries OCI labels for the version, the source revision (`git rev-parse HEAD`) and
+//! the commit time, which is also every file's time and the image's creation time
+//! (`buildah --timestamp`): one commit gives one image digest.
+//!
+//! It is built with buildah (`--storage-driver vfs --isolation chroot` works offline, as root,
+//! without a daemon), or with docker (one platform, no push) when buildah is missing and a
+//! docker daemon answers. buildah is installed with apt-get when it is missing and we are root
+//! on Debian. `--push` copies the image (or the manifest list, with every image in it) to a
+//! registry (`docker://` is implied) and writes its digest to `--digest-file`, for signing.
+//! `--sbom` writes an SPDX SBOM of everything in the image (of every platform; syft reads the
+//! dependency lists the binaries carry), for the release's SBOM attestation.
+//!
+//! Every image built must fit [`IMAGE_BUDGET`]; `--smoke` runs the host's image as UID 65532.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -18,29 +38,89 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::host::{self, ChildProcess, Recommends, free_port, http_get, is_root, set_mode, which};
-use crate::{cargo, display, project_root, run_cmd, target_dir};
+use crate::host::{
+    self, ChildProcess, Recommends, free_port, http_get, is_root, set_mode, symlink, which,
+};
+use crate::{
+    absolute, display, dist, git_revision, megabytes, project_root, run_cmd, source_date_epoch,
+    target_dir, version,
+};
 
 const DEFAULT_TAG: &str = "gitops-status:dev";
-const TARGET: &str = "x86_64-unknown-linux-gnu";
-const BINARIES: [&str; 2] = ["status-server", "statusctl"];
 /// The seed's image, for the size comparison in the report.
 const BASELINE: &str = "nginxinc/nginx-unprivileged:1.25-alpine (about 40-45 MB uncompressed)";
+/// The most an image may weigh, uncompressed (it was 13.1 MB before the release profile).
+const IMAGE_BUDGET: u64 = 10_000_000;
+
+/// An image platform this project releases, and the Rust target that builds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Platform {
+    /// `linux/amd64`, as OCI and `--platform` spell it.
+    name: &'static str,
+    /// `amd64`, as `TARGETARCH` spells it.
+    arch: &'static str,
+    target: &'static str,
+}
+
+const PLATFORMS: [Platform; 2] = [
+    Platform {
+        name: "linux/amd64",
+        arch: "amd64",
+        target: "x86_64-unknown-linux-gnu",
+    },
+    Platform {
+        name: "linux/arm64",
+        arch: "arm64",
+        target: "aarch64-unknown-linux-gnu",
+    },
+];
+
+impl Platform {
+    fn parse(name: &str) -> Result<Platform> {
+        PLATFORMS
+            .iter()
+            .find(|p| p.name == name)
+            .copied()
+            .with_context(|| {
+                format!(
+                    "unknown platform `{name}`: one of {}",
+                    PLATFORMS.map(|p| p.name).join(", ")
+                )
+            })
+    }
+
+    /// The platform of the machine we run on, if it is one we build.
+    fn host() -> Option<Platform> {
+        let target = dist::host_target().ok()?;
+        PLATFORMS.iter().find(|p| p.target == target).copied()
+    }
+}
 
 #[derive(Debug)]
 struct Options {
+    platforms: Vec<Platform>,
     tag: String,
     oci_archive: Option<PathBuf>,
     docker_archive: Option<PathBuf>,
+    push: Option<String>,
+    digest_file: Option<PathBuf>,
+    sbom: Option<PathBuf>,
     build_binaries: bool,
     smoke: bool,
 }
 
+const USAGE: &str = "usage: cargo xtask image [--platform linux/amd64[,linux/arm64]] [--tag NAME] [--no-build] \
+[--oci-archive PATH] [--docker-archive PATH] [--sbom PATH] [--push REF [--digest-file PATH]] [--smoke]";
+
 fn parse(args: &[String]) -> Result<Options> {
     let mut options = Options {
+        platforms: Vec::new(),
         tag: DEFAULT_TAG.to_owned(),
         oci_archive: None,
         docker_archive: None,
+        push: None,
+        digest_file: None,
+        sbom: None,
         build_binaries: true,
         smoke: false,
     };
@@ -49,43 +129,65 @@ fn parse(args: &[String]) -> Result<Options> {
         let mut value = |name: &str| {
             it.next()
                 .cloned()
-                .with_context(|| format!("{name} needs a value"))
+                .with_context(|| format!("{name} needs a value\n{USAGE}"))
         };
         match arg.as_str() {
+            "--platform" => {
+                for name in value("--platform")?.split(',') {
+                    let platform = Platform::parse(name.trim())?;
+                    if !options.platforms.contains(&platform) {
+                        options.platforms.push(platform);
+                    }
+                }
+            }
             "--tag" => options.tag = value("--tag")?,
             "--oci-archive" => options.oci_archive = Some(absolute(value("--oci-archive")?)),
             "--docker-archive" => {
                 options.docker_archive = Some(absolute(value("--docker-archive")?));
             }
+            "--push" => options.push = Some(value("--push")?),
+            "--digest-file" => options.digest_file = Some(absolute(value("--digest-file")?)),
+            "--sbom" => options.sbom = Some(absolute(value("--sbom")?)),
             "--no-build" => options.build_binaries = false,
             "--smoke" => options.smoke = true,
-            other => bail!(
-                "unknown argument `{other}`\nusage: cargo xtask image [--tag NAME] [--oci-archive PATH] [--docker-archive PATH] [--no-build] [--smoke]"
-            ),
+            other => bail!("unknown argument `{other}`\n{USAGE}"),
         }
     }
-    Ok(options)
-}
-
-/// Paths are taken relative to where the user ran `cargo xtask`, not the project root.
-fn absolute(path: String) -> PathBuf {
-    let path = PathBuf::from(path);
-    if path.is_absolute() {
-        path
-    } else {
-        std::env::current_dir().map_or(path.clone(), |cwd| cwd.join(path))
+    if options.platforms.is_empty() {
+        options.platforms.push(
+            Platform::host()
+                .context("this machine is not linux/amd64 or linux/arm64: pass --platform")?,
+        );
     }
+    if options.digest_file.is_some() && options.push.is_none() {
+        bail!("--digest-file needs --push");
+    }
+    if options.smoke
+        && (options.platforms.len() != 1 || Some(options.platforms[0]) != Platform::host())
+    {
+        bail!("--smoke runs the image here: build the host's platform only");
+    }
+    if options.platforms.len() > 1 && options.docker_archive.is_some() {
+        bail!("--docker-archive holds one image: use --oci-archive for several platforms");
+    }
+    Ok(options)
 }
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let options = parse(args)?;
     let engine = Engine::find()?;
     build(&engine, &options)?;
+    if let Some(path) = &options.sbom {
+        sbom(path)?;
+    }
     if let Some(path) = &options.oci_archive {
-        engine.export(&options.tag, "oci-archive", path)?;
+        engine.export(&options, "oci-archive", path)?;
     }
     if let Some(path) = &options.docker_archive {
-        engine.export(&options.tag, "docker-archive", path)?;
+        engine.export(&options, "docker-archive", path)?;
+    }
+    if let Some(reference) = &options.push {
+        engine.push(&options, reference)?;
     }
     if options.smoke {
         smoke_with(&engine, &options.tag)?;
@@ -93,14 +195,14 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// The smoke test `cargo xtask ci` runs: build the image, serve a document from it as UID
-/// 65532, fetch it over loopback HTTP (also through statusctl inside the image, which resolves
-/// `localhost` with the static binary's own resolver), and run `statusctl --version`.
-pub(crate) fn smoke() -> Result<()> {
-    let options = parse(&[])?;
-    let engine = Engine::find()?;
-    build(&engine, &options)?;
-    smoke_with(&engine, &options.tag)
+/// The smoke test `cargo xtask ci` runs after `cargo xtask dist`: build the host's image from
+/// the archives dist wrote, serve a document from it as UID 65532 (`/status-server`), fetch it
+/// over loopback HTTP (also through `/statusctl` inside the image, which resolves `localhost`
+/// with the static binary's own resolver), run `--version` and `--help` by both names (each
+/// prints its own) and the binary by its own name (a usage error), and check that both names
+/// are links to the one binary.
+pub(crate) fn smoke_from_dist() -> Result<()> {
+    run(&["--no-build".to_owned(), "--smoke".to_owned()])
 }
 
 fn smoke_with(engine: &Engine, tag: &str) -> Result<()> {
@@ -149,17 +251,20 @@ impl Engine {
         }
     }
 
-    fn export(&self, tag: &str, format: &str, path: &Path) -> Result<()> {
+    fn export(&self, options: &Options, format: &str, path: &Path) -> Result<()> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
         let _ = std::fs::remove_file(path);
+        let tag = &options.tag;
+        let destination = format!("{format}:{}:{tag}", path.display());
         match self {
-            Engine::Buildah => run_cmd(
+            Engine::Buildah if options.platforms.len() > 1 => run_cmd(
                 self.command()
-                    .args(["push", tag])
-                    .arg(format!("{format}:{}:{tag}", path.display())),
+                    .args(["manifest", "push", "--all", tag])
+                    .arg(&destination),
             )?,
+            Engine::Buildah => run_cmd(self.command().args(["push", tag]).arg(&destination))?,
             Engine::Docker if format == "docker-archive" => {
                 run_cmd(self.command().args(["save", "-o"]).arg(path).arg(tag))?;
             }
@@ -175,6 +280,95 @@ impl Engine {
         );
         Ok(())
     }
+
+    /// Copies the image, or the manifest list and every image in it, to a registry.
+    fn push(&self, options: &Options, reference: &str) -> Result<()> {
+        let Engine::Buildah = self else {
+            bail!("--push needs buildah");
+        };
+        let destination = if reference.contains("://") || reference.starts_with("oci:") {
+            reference.to_owned()
+        } else {
+            format!("docker://{reference}")
+        };
+        let digest_file = options
+            .digest_file
+            .clone()
+            .unwrap_or_else(|| target_dir().join("image").join("digest"));
+        if let Some(dir) = digest_file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut cmd = self.command();
+        if options.platforms.len() > 1 {
+            cmd.args(["manifest", "push", "--all"]);
+        } else {
+            cmd.arg("push");
+        }
+        run_cmd(
+            cmd.arg("--digestfile")
+                .arg(&digest_file)
+                .arg(&options.tag)
+                .arg(&destination),
+        )?;
+        let digest = std::fs::read_to_string(&digest_file)
+            .with_context(|| format!("reading {}", digest_file.display()))?;
+        let digest = digest.trim();
+        if !is_digest(digest) {
+            bail!(
+                "buildah wrote {digest:?} to {}, not a sha256 digest",
+                digest_file.display()
+            );
+        }
+        eprintln!("xtask image: pushed {destination} as {digest}");
+        Ok(())
+    }
+}
+
+/// The build context: each platform's binaries, in a directory named by its TARGETARCH.
+fn context_dir() -> PathBuf {
+    target_dir().join("image").join("context")
+}
+
+/// Writes an SPDX SBOM of the build context: every file of every platform's image.
+fn sbom(path: &Path) -> Result<()> {
+    let syft = crate::tools::install_python()?.join("syft");
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    run_cmd(
+        Command::new(syft)
+            .arg("scan")
+            .arg(format!("dir:{}", context_dir().display()))
+            .args([
+                "--quiet",
+                "--source-name",
+                "gitops-status",
+                "--source-version",
+                version(),
+            ])
+            .arg("-o")
+            .arg(format!("spdx-json={}", path.display()))
+            .env("SYFT_CHECK_FOR_APP_UPDATE", "false"),
+    )?;
+    let packages = dist::count_spdx_packages(path)?;
+    if packages < 10 {
+        bail!(
+            "{} lists {packages} packages: syft did not read the binaries' dependency lists",
+            path.display()
+        );
+    }
+    eprintln!("xtask image: SBOM {} ({packages} packages)", path.display());
+    Ok(())
+}
+
+/// Whether a string is a `sha256:` digest as registries print it.
+pub(crate) fn is_digest(s: &str) -> bool {
+    s.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 /// Runs a command with its output discarded; true when it succeeds.
@@ -185,52 +379,94 @@ fn quiet(cmd: &mut Command) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// The static release binaries' directory.
-fn binaries_dir() -> PathBuf {
-    target_dir().join("image").join(TARGET).join("release")
-}
-
+/// Builds the image (one platform) or the manifest list (several) from the dist archives.
 fn build(engine: &Engine, options: &Options) -> Result<()> {
     if options.build_binaries {
-        run_cmd(
-            cargo()
-                .args(["build", "--release", "--target", TARGET])
-                .args(BINARIES.iter().flat_map(|b| ["-p", b]))
-                .env("CARGO_TARGET_DIR", target_dir().join("image"))
-                .env("RUSTFLAGS", "-C target-feature=+crt-static"),
-        )?;
+        let host = Platform::host();
+        let targets: Vec<String> = options
+            .platforms
+            .iter()
+            .filter(|p| Some(**p) == host)
+            .flat_map(|p| ["--target".to_owned(), p.target.to_owned()])
+            .collect();
+        if !targets.is_empty() {
+            dist::run(&targets)?;
+        }
     }
-    // The build context: the two binaries only.
-    let context = target_dir().join("image").join("context");
+    let context = context_dir();
     let _ = std::fs::remove_dir_all(&context);
-    std::fs::create_dir_all(&context)?;
-    let mut binaries_size = 0;
-    for name in BINARIES {
-        let from = binaries_dir().join(name);
-        if !from.exists() {
+    let mut binaries_size = Vec::new();
+    for platform in &options.platforms {
+        let dir = context.join(platform.arch);
+        let binary = dist::MULTI_CALL;
+        let archive = dist::out_dir().join(dist::archive_name(binary, platform.target));
+        if !archive.exists() {
             bail!(
-                "{} is missing: run `cargo xtask image` without --no-build",
-                from.display()
+                "{} is missing: run `cargo xtask dist --target {}` (on a {} machine), or `cargo xtask image` without --no-build",
+                archive.display(),
+                platform.target,
+                platform.name
             );
         }
-        std::fs::copy(&from, context.join(name))
-            .with_context(|| format!("copying {}", from.display()))?;
-        binaries_size += std::fs::metadata(&from)?.len();
+        let bytes = dist::extract(&archive, binary)?;
+        write_platform_context(&dir, &bytes)?;
+        binaries_size.push((platform.name, bytes.len() as u64));
     }
+
     let containerfile = project_root().join("Containerfile");
-    let version = env!("CARGO_PKG_VERSION");
-    let previous = image_id(engine, &options.tag);
+    let epoch = source_date_epoch();
+    let created = chrono::DateTime::from_timestamp(i64::try_from(epoch).unwrap_or(0), 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let revision = git_revision().unwrap_or_else(|| "unknown".to_owned());
+    let platforms = options
+        .platforms
+        .iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+        .join(",");
+    let many = options.platforms.len() > 1;
+    let previous = if many {
+        None
+    } else {
+        image_id(engine, &options.tag)
+    };
+    if let Engine::Buildah = engine {
+        // `--manifest` adds to an existing list of that name, and a name cannot be both a
+        // list and an image: start from neither (each is a no-op when the name is the other).
+        let _ = quiet(engine.command().args(["manifest", "rm", &options.tag]));
+        if many {
+            let _ = quiet(engine.command().args(["rmi", &options.tag]));
+        }
+    }
     let mut cmd = engine.command();
     match engine {
-        Engine::Buildah => cmd.args(["bud", "--isolation", "chroot", "--layers=false"]),
-        Engine::Docker => cmd.arg("build"),
+        Engine::Buildah => {
+            cmd.args(["bud", "--isolation", "chroot", "--layers=false"])
+                .arg(format!("--timestamp={epoch}"));
+        }
+        Engine::Docker => {
+            cmd.arg("build");
+        }
     };
+    cmd.arg("--platform").arg(&platforms);
+    if many {
+        cmd.args(["--manifest", &options.tag]);
+    } else {
+        // Set by buildah and BuildKit from --platform; given for docker's classic builder too.
+        cmd.arg("--build-arg")
+            .arg(format!("TARGETARCH={}", options.platforms[0].arch))
+            .args(["-t", &options.tag]);
+    }
     run_cmd(
         cmd.arg("--build-arg")
-            .arg(format!("VERSION={version}"))
+            .arg(format!("VERSION={}", version()))
+            .arg("--build-arg")
+            .arg(format!("REVISION={revision}"))
+            .arg("--build-arg")
+            .arg(format!("CREATED={created}"))
             .arg("-f")
             .arg(&containerfile)
-            .args(["-t", &options.tag])
             .arg(&context),
     )?;
     // Each build re-tags the name; drop our previous image instead of leaving it dangling (a
@@ -240,16 +476,40 @@ fn build(engine: &Engine, options: &Options) -> Result<()> {
     {
         let _ = quiet(engine.command().args(["rmi", &previous]));
     }
-    let image_size = match engine {
-        Engine::Buildah => image_size_buildah(&options.tag)?,
-        Engine::Docker => binaries_size,
-    };
-    eprintln!(
-        "xtask image: built {} — {} uncompressed (binaries {}); the seed's image: {BASELINE}",
-        options.tag,
-        megabytes(image_size),
-        megabytes(binaries_size)
-    );
+    for (platform, binaries) in binaries_size {
+        let image_size = match engine {
+            Engine::Buildah if !many => image_size_buildah(&options.tag)?,
+            // The one layer is the binary and two links (and a tar header each).
+            _ => binaries,
+        };
+        eprintln!(
+            "xtask image: built {} for {platform} — {} uncompressed (the multi-call binary {}); the seed's image: {BASELINE}",
+            options.tag,
+            megabytes(image_size),
+            megabytes(binaries)
+        );
+        if image_size > IMAGE_BUDGET {
+            bail!(
+                "the {platform} image is {}, over its budget of {}: see docs/release.md for what was done to keep it small",
+                megabytes(image_size),
+                megabytes(IMAGE_BUDGET)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes one platform's directory of the build context: the multi-call binary, and a link
+/// to it by each name it answers to.
+fn write_platform_context(dir: &Path, binary: &[u8]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(dist::MULTI_CALL);
+    std::fs::write(&path, binary).with_context(|| format!("writing {}", path.display()))?;
+    set_mode(&path, 0o755)?;
+    // Relative links: they resolve inside the image, whatever the context's path here.
+    for name in dist::MULTI_CALL_NAMES {
+        symlink(Path::new(dist::MULTI_CALL), &dir.join(name))?;
+    }
     Ok(())
 }
 
@@ -300,12 +560,6 @@ fn image_size_buildah(tag: &str) -> Result<u64> {
         .iter()
         .filter_map(|l| l.get("size").and_then(serde_json::Value::as_u64))
         .sum())
-}
-
-fn megabytes(bytes: u64) -> String {
-    #[allow(clippy::cast_precision_loss)] // sizes far below 2^52 bytes
-    let mb = bytes as f64 / 1_000_000.0;
-    format!("{mb:.1} MB")
 }
 
 /// A working container, removed when dropped.
@@ -369,9 +623,120 @@ fn smoke_buildah(tag: &str) -> Result<()> {
         "text",
     ]);
     eprintln!("$ {}", display(&serve));
+    // The server's output (and buildah's, which reports the SIGTERM that stops it as
+    // `Error: exit status 1`) goes to a file, shown only when the smoke test fails: a passing
+    // run prints nothing that looks like an error.
+    let log_path = data.with_extension("server.log");
+    let log = std::fs::File::create(&log_path).context("the server's log file")?;
+    serve
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().context("the server's log file")?)
+        .stderr(log);
     // Stopped (SIGTERM, so `buildah run` removes its mounts) when dropped.
-    let mut server = ChildProcess::new(serve.stdin(Stdio::null()).spawn().context("buildah run")?);
+    let server = ChildProcess::new(serve.spawn().context("buildah run")?);
+    let result = smoke_running(&container.0, &data, port, server, &document);
+    if result.is_err() {
+        let printed = std::fs::read_to_string(&log_path).unwrap_or_default();
+        eprintln!("xtask image: the server in the image printed:\n{printed}");
+    }
+    let _ = std::fs::remove_file(&log_path);
+    result?;
 
+    // Each name the chart runs is its own program, by the link of that name.
+    let mut versions = Vec::new();
+    for name in dist::MULTI_CALL_NAMES {
+        let path = format!("/{name}");
+        let mut print_version = buildah_run(&container.0, &data);
+        print_version.args([path.as_str(), "--version"]);
+        let out = output_of(&mut print_version)?;
+        let expected = format!("{name} {}", version());
+        if !out.contains(&expected) {
+            bail!("`{path} --version` printed {out:?}, expected {expected:?}");
+        }
+        let mut help = buildah_run(&container.0, &data);
+        help.args([path.as_str(), "--help"]);
+        let out = output_of(&mut help)?;
+        if !out.contains(&format!("Usage: {name} ")) {
+            bail!("`{path} --help` printed no `Usage: {name} ` line:\n{out}");
+        }
+        versions.push(expected);
+    }
+    // By its own name, the binary runs neither program: it says which names it answers to.
+    let mut own_name = buildah_run(&container.0, &data);
+    own_name.arg(format!("/{}", dist::MULTI_CALL));
+    eprintln!("$ {}", display(&own_name));
+    let out = own_name.output().context("buildah run")?;
+    let printed = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() || !printed.contains("a multi-call binary") {
+        bail!(
+            "`/{}` exited {} and printed {printed:?}, expected a usage error",
+            dist::MULTI_CALL,
+            out.status
+        );
+    }
+    check_links(&container.0)?;
+    eprintln!("xtask image: smoke test passed ({})", versions.join(", "));
+    let _ = std::fs::remove_dir_all(&data);
+    Ok(())
+}
+
+/// Checks the image's root: the multi-call binary is a regular file, and each program's path a
+/// symbolic link to it (what the budget counts on: a copy would double the image).
+fn check_links(container: &str) -> Result<()> {
+    let out = Engine::Buildah
+        .command()
+        .args(["mount", container])
+        .output()
+        .context("buildah mount")?;
+    if !out.status.success() {
+        bail!(
+            "buildah mount {container}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let root = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let checked = (|| -> Result<()> {
+        let binary = root.join(dist::MULTI_CALL);
+        let metadata = std::fs::symlink_metadata(&binary)
+            .with_context(|| format!("the image has no /{}", dist::MULTI_CALL))?;
+        if !metadata.is_file() {
+            bail!("/{} in the image is not a regular file", dist::MULTI_CALL);
+        }
+        for name in dist::MULTI_CALL_NAMES {
+            let target = std::fs::read_link(root.join(name))
+                .with_context(|| format!("/{name} in the image is not a symbolic link"))?;
+            if target != Path::new(dist::MULTI_CALL) {
+                bail!(
+                    "/{name} in the image links to {}, not {}",
+                    target.display(),
+                    dist::MULTI_CALL
+                );
+            }
+        }
+        Ok(())
+    })();
+    let _ = quiet(Engine::Buildah.command().args(["umount", container]));
+    checked?;
+    eprintln!(
+        "xtask image: /{} holds both programs; {} link to it",
+        dist::MULTI_CALL,
+        dist::MULTI_CALL_NAMES
+            .map(|n| format!("/{n}"))
+            .join(" and ")
+    );
+    Ok(())
+}
+
+/// The checks made while the server runs in the image; the server is stopped before this
+/// returns, whatever the outcome.
+fn smoke_running(
+    container: &str,
+    data: &Path,
+    port: u16,
+    mut server: ChildProcess,
+    document: &[u8],
+) -> Result<()> {
+    let listen = format!("127.0.0.1:{port}");
     let url = format!("http://{listen}/status.json");
     let body = fetch_until_ready(&url, &mut server)?;
     if body != document {
@@ -384,7 +749,7 @@ fn smoke_buildah(tag: &str) -> Result<()> {
 
     // statusctl in the image, as the helm test pod runs it: by host name (the static binary
     // must resolve names itself: there is no libc in the image), not by address.
-    let mut check = buildah_run(&container.0, &data);
+    let mut check = buildah_run(container, data);
     check.args([
         "/statusctl",
         "check",
@@ -395,18 +760,7 @@ fn smoke_buildah(tag: &str) -> Result<()> {
     if !out.contains("healthy: production-apps") {
         bail!("`statusctl check` in the image printed:\n{out}");
     }
-    eprintln!("xtask image: stopping the server (buildah reports the signal below)");
     drop(server);
-
-    let mut version = buildah_run(&container.0, &data);
-    version.args(["/statusctl", "--version"]);
-    let out = output_of(&mut version)?;
-    let expected = format!("statusctl {}", env!("CARGO_PKG_VERSION"));
-    if !out.contains(&expected) {
-        bail!("`statusctl --version` printed {out:?}, expected {expected:?}");
-    }
-    eprintln!("xtask image: smoke test passed ({})", out.trim());
-    let _ = std::fs::remove_dir_all(&data);
     Ok(())
 }
 
@@ -467,4 +821,35 @@ fn tempfile_dir() -> Result<PathBuf> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_platform_context_is_the_binary_and_relative_links_to_it() {
+        let context = tempfile::tempdir().unwrap();
+        let dir = context.path().join("amd64");
+        write_platform_context(&dir, b"binary bytes").unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["gitops-status", "status-server", "statusctl"]);
+        let binary = dir.join("gitops-status");
+        assert!(std::fs::symlink_metadata(&binary).unwrap().is_file());
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&binary).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o755);
+        for name in ["status-server", "statusctl"] {
+            // Relative: an absolute link would name a path of this machine inside the image.
+            assert_eq!(
+                std::fs::read_link(dir.join(name)).unwrap(),
+                Path::new("gitops-status")
+            );
+            assert_eq!(std::fs::read(dir.join(name)).unwrap(), b"binary bytes");
+        }
+    }
 }

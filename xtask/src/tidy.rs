@@ -6,6 +6,7 @@
 //!   `members`), so a crate added later is checked without anyone remembering to list it.
 //! - Tracked text files have no trailing whitespace and end with a newline.
 //! - No debugging leftovers (`dbg!`, `todo!`, `unimplemented!`) in any crate's `src/`.
+//! - No npm `node_modules/` content is tracked (the walk skips it too).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -101,6 +102,22 @@ fn text_files_have_no_trailing_whitespace_and_end_with_a_newline() {
     );
 }
 
+#[test]
+fn no_installed_npm_packages_are_committed() {
+    let root = project_root();
+    let committed: Vec<String> = tracked_files(&root)
+        .iter()
+        .map(|f| relative(&root, f))
+        .filter(|name| name.split('/').any(|part| part == "node_modules"))
+        .collect();
+    assert!(
+        committed.is_empty(),
+        "npm's installed packages are committed; only package.json and package-lock.json \
+         belong in the repository (`cargo xtask tools` installs the rest):\n  {}",
+        committed.join("\n  ")
+    );
+}
+
 /// Every `.rs` file under the `src/` of every crate in the tree (a directory with a
 /// `Cargo.toml`), outside build output and hidden directories.
 fn crate_sources(root: &Path) -> Vec<PathBuf> {
@@ -149,7 +166,8 @@ fn tracked_files(root: &Path) -> Vec<PathBuf> {
     }
 }
 
-/// Every file under `dir`, skipping `target/` and hidden directories (`.git/`).
+/// Every file under `dir`, skipping `target/`, hidden directories (`.git/`) and npm's
+/// `node_modules/` (installed, never committed: only package.json and package-lock.json are).
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -165,7 +183,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
                 continue;
             };
             if kind.is_dir() {
-                if name != "target" && !name.starts_with('.') {
+                if name != "target" && name != "node_modules" && !name.starts_with('.') {
                     pending.push(path);
                 }
             } else if kind.is_file() {

@@ -93,6 +93,32 @@ The ServiceAccount that may push to the live ConfigMap (the PostSync Job, in-clu
 {{- end }}
 
 {{/*
+Whether the server reads the Kubernetes API: it watches ConfigMaps (watch.enabled) or Argo CD's
+Applications (argocd.watch.enabled). "true", or empty. Its API token and its NetworkPolicy's
+egress to the API server follow this, and nothing else.
+*/}}
+{{- define "gitops-status-server.readsApi" -}}
+{{- if or .Values.watch.enabled .Values.argocd.watch.enabled }}true{{ end }}
+{{- end }}
+
+{{/*
+The Argo CD Application the PostSync Job collects: postSyncJob.application, or the release name
+(an Argo CD Application that installs this chart names the release after itself).
+*/}}
+{{- define "gitops-status-server.postSyncApplication" -}}
+{{- default .Release.Name .Values.postSyncJob.application }}
+{{- end }}
+
+{{/*
+The prefix of the Roles and RoleBindings this release puts in argocd.namespace. That namespace
+holds every release's: the release namespace in the name keeps two releases of the same name
+(in two namespaces) apart.
+*/}}
+{{- define "gitops-status-server.argocdRbacPrefix" -}}
+{{- printf "%s-%s" (include "gitops-status-server.fullname" .) .Release.Namespace }}
+{{- end }}
+
+{{/*
 The image tag: image.tag, or the chart's appVersion.
 */}}
 {{- define "gitops-status-server.imageTag" -}}
@@ -100,10 +126,15 @@ The image tag: image.tag, or the chart's appVersion.
 {{- end }}
 
 {{/*
-The image reference.
+The image reference: repository:tag, and @digest when image.digest is set (the runtime pulls by
+digest; the tag stays for people reading the manifest).
 */}}
 {{- define "gitops-status-server.image" -}}
-{{- printf "%s:%s" .Values.image.repository (include "gitops-status-server.imageTag" .) }}
+{{- $ref := printf "%s:%s" .Values.image.repository (include "gitops-status-server.imageTag" .) }}
+{{- if .Values.image.digest }}
+{{- $ref = printf "%s@%s" $ref .Values.image.digest }}
+{{- end }}
+{{- $ref }}
 {{- end }}
 
 {{/*

@@ -28,7 +28,6 @@
 //! [`Config::bookmark_interval`]: crate::Config::bookmark_interval
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -47,8 +46,9 @@ use crate::store::{Store, table_key};
 
 /// What watches share on one server: the control that ends them all, and how many are open.
 pub(crate) struct Watches {
-    /// Bumped to end every open watch.
-    generation: watch::Sender<u64>,
+    /// Bumped to end every open watch: cleanly (`false`), or by cutting its connection
+    /// (`true`).
+    generation: watch::Sender<(u64, bool)>,
     /// How many watch responses exist.
     open: Arc<AtomicUsize>,
     /// How often a watch that allows bookmarks gets one.
@@ -60,7 +60,7 @@ impl Watches {
     /// zero cannot make them spin).
     pub(crate) fn new(bookmark_interval: Duration) -> Self {
         Self {
-            generation: watch::Sender::new(0),
+            generation: watch::Sender::new((0, false)),
             open: Arc::new(AtomicUsize::new(0)),
             bookmark_interval: bookmark_interval.max(Duration::from_millis(10)),
         }
@@ -68,7 +68,13 @@ impl Watches {
 
     /// Ends every open watch now: each client sees its stream end cleanly.
     pub(crate) fn drop_all(&self) {
-        self.generation.send_modify(|g| *g += 1);
+        self.generation.send_modify(|g| *g = (g.0 + 1, false));
+    }
+
+    /// Cuts every open watch now, as an outage does: each client sees its connection fail
+    /// mid-stream, and nothing more is sent on it.
+    pub(crate) fn cut_all(&self) {
+        self.generation.send_modify(|g| *g = (g.0 + 1, true));
     }
 
     /// How many watches are open.
@@ -115,7 +121,9 @@ struct Stream {
     /// Set when nothing follows `pending`.
     ended: bool,
     revisions: watch::Receiver<u64>,
-    generation: watch::Receiver<u64>,
+    generation: watch::Receiver<(u64, bool)>,
+    /// The generation this watch started in: any other ends it.
+    started: u64,
     deadline: Option<Instant>,
     next_bookmark: Option<Instant>,
     _open: Open,
@@ -151,6 +159,7 @@ pub(crate) fn serve(
         // the first wake-up.
         revisions: store.subscribe(),
         generation: shared.watches.generation.subscribe(),
+        started: shared.watches.generation.borrow().0,
         deadline,
         next_bookmark: None,
         _open: Open::new(&shared.watches.open),
@@ -161,7 +170,7 @@ pub(crate) fn serve(
     drop(store);
     let body = futures_util::stream::unfold(stream, |mut stream| async move {
         let chunk = stream.next().await?;
-        Some((Ok::<_, Infallible>(chunk), stream))
+        Some((chunk, stream))
     });
     Ok(HttpResponse::Ok()
         .content_type("application/json")
@@ -181,6 +190,7 @@ async fn at(when: Option<Instant>) {
 enum Wake {
     Changed,
     Bookmark,
+    Generation,
     End,
 }
 
@@ -222,15 +232,16 @@ impl Stream {
         }
     }
 
-    /// The next chunk to send; `None` ends the response.
-    async fn next(&mut self) -> Option<Bytes> {
+    /// The next chunk to send; `None` ends the response, an error cuts the connection.
+    async fn next(&mut self) -> Option<Result<Bytes, std::io::Error>> {
         loop {
-            // A dropped watch ends at once, even with events still to send.
-            if self.generation.has_changed().unwrap_or(true) {
-                return None;
+            // A dropped or cut watch ends at once, even with events still to send.
+            let (generation, cut) = *self.generation.borrow();
+            if generation != self.started {
+                return cut.then(|| Err(std::io::Error::other("the API server stopped")));
             }
             if let Some(chunk) = self.pending.pop_front() {
-                return Some(chunk);
+                return Some(Ok(chunk));
             }
             if self.ended {
                 return None;
@@ -246,7 +257,8 @@ impl Stream {
                 Ok(()) => Wake::Changed,
                 Err(_) => Wake::End,
             },
-            _ = self.generation.changed() => Wake::End,
+            // Seen by `next`, which ends (or cuts) the watch.
+            _ = self.generation.changed() => Wake::Generation,
             () = at(self.deadline) => Wake::End,
             () = at(self.next_bookmark) => Wake::Bookmark,
         };
@@ -259,6 +271,7 @@ impl Stream {
                 }
                 self.next_bookmark = self.bookmark_after(Instant::now());
             }
+            Wake::Generation => {}
             Wake::End => self.ended = true,
         }
     }

@@ -5,13 +5,19 @@ use arbitrary::{Arbitrary, Unstructured};
 use status_server::fuzzing;
 
 /// The routes' labels: the metrics' `route` values, a bounded set whatever the path.
-const LABELS: [&str; 7] = [
+const LABELS: [&str; 13] = [
+    "/",
     "/status.json",
     "/statuses.json",
+    "/badge.svg",
+    "/badge.json",
     "/healthz",
     "/readyz",
     "/metrics",
     "/status/{name}.json",
+    "/status/{name}.html",
+    "/badge/{name}.json",
+    "/badge/{name}.svg",
     "other",
 ];
 
@@ -35,23 +41,42 @@ pub fn http_request(bytes: &[u8]) {
     if_none_match(request.if_none_match, request.etag);
 }
 
-/// A path names a document only as `/status.json` or `/status/KEY` with a document key (no
-/// traversal, no hidden files), and its label is one of the fixed set.
+/// A path is about a document only as one of its routes with a document key (no traversal, no
+/// hidden files): `/status.json` and `/badge.{svg,json}` for the primary one, `/status/KEY`,
+/// `/status/NAME.html`, `/badge/KEY` and `/badge/NAME.svg` for any; and its label is one of
+/// the fixed set.
 fn route(path: &str) {
     let (label, key) = fuzzing::route(path);
     assert!(LABELS.contains(&label), "{path:?}: label {label:?}");
-    match key {
-        Some("status.json") if path == "/status.json" => {}
-        Some(key) => {
-            assert_eq!(path.strip_prefix("/status/"), Some(key), "{path:?}");
-            assert!(status_core::is_document_key(key), "{path:?}");
-            assert_eq!(label, "/status/{name}.json");
+    let Some(key) = key else {
+        assert!(
+            [
+                "/",
+                "/statuses.json",
+                "/healthz",
+                "/readyz",
+                "/metrics",
+                "other"
+            ]
+            .contains(&label),
+            "{path:?}: {label:?} without a document"
+        );
+        return;
+    };
+    assert!(status_core::is_document_key(&key), "{path:?}: {key:?}");
+    let name = status_core::document_name(&key).unwrap_or_default();
+    let expected = match label {
+        "/status.json" | "/badge.svg" | "/badge.json" => {
+            assert_eq!(key, "status.json", "{path:?}");
+            label.to_owned()
         }
-        None => assert!(
-            !label.contains("status") || label == "/statuses.json",
-            "{path:?}"
-        ),
-    }
+        "/status/{name}.json" => format!("/status/{key}"),
+        "/status/{name}.html" => format!("/status/{name}.html"),
+        "/badge/{name}.json" => format!("/badge/{key}"),
+        "/badge/{name}.svg" => format!("/badge/{name}.svg"),
+        other => panic!("{path:?}: {other:?} with a document {key:?}"),
+    };
+    assert_eq!(path, expected, "{label:?}, {key:?}");
 }
 
 /// The last word on `gzip` wins (then `*`), and other codings change nothing.

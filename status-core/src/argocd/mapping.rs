@@ -228,11 +228,15 @@ fn error_condition(status: &Status) -> Result<Option<Option<&str>>, Error> {
 /// the Application's (its UI leaves them out of the diff and the sync panel too), so an
 /// `OutOfSync` on a hook entry is not drift of the Application.
 fn drifted(status: &Status) -> Result<Vec<String>, Error> {
-    let Some(resources) = list(&status.resources, "$.status.resources")? else {
-        return Ok(Vec::new());
+    let resources = match &status.resources {
+        Slot::Absent => return Ok(Vec::new()),
+        Slot::Found(resources) => resources,
+        Slot::Wrong(what) => return Err(wrong("$.status.resources", what, "an array")),
     };
     let mut files = Vec::new();
-    for (i, slot) in resources.iter().enumerate() {
+    // Only the entries not passed over were kept when the Application was read (with their
+    // indices); the checks below are the whole rule all the same.
+    for (i, slot) in &resources.0 {
         let path = format!("$.status.resources[{i}]");
         let Some(resource) = object(slot, &path)? else {
             continue;

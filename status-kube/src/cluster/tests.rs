@@ -314,3 +314,106 @@ async fn the_token_is_never_formatted() {
     // And a client can be built from it (this kubeconfig needs no CA).
     assert!(cluster.client().is_ok());
 }
+
+#[tokio::test]
+async fn the_proxy_is_kubectls_and_never_shows_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "config",
+        &kubeconfig("https://api.example.com:6443"),
+    );
+    let options = ClientOptions {
+        kubeconfig: Some(path),
+        ..ClientOptions::default()
+    };
+    let env = |no_proxy: Option<&str>| Environment {
+        proxies: crate::proxy::ProxyEnvironment {
+            https: Some("http://ci:pr0xy-pass@proxy.corp:3128".to_owned()),
+            no_proxy: no_proxy.map(str::to_owned),
+            ..Default::default()
+        },
+        ..Environment::default()
+    };
+    let cluster = options.load_from(&env(None)).await.unwrap();
+    assert_eq!(
+        cluster.proxy().as_deref(),
+        Some("http://ci:***@proxy.corp:3128")
+    );
+    // kube's own loader would have failed on `*.corp` and an empty entry, and matched
+    // NO_PROXY against the proxy.
+    let cluster = options
+        .load_from(&env(Some("*.corp,,.example.com")))
+        .await
+        .unwrap();
+    assert_eq!(cluster.proxy(), None);
+
+    // A password in the server's URL is not shown either.
+    let path = write(
+        dir.path(),
+        "config",
+        &kubeconfig("https://u:s3rver-pass@10.0.0.1:6443"),
+    );
+    let options = ClientOptions {
+        kubeconfig: Some(path),
+        ..ClientOptions::default()
+    };
+    let cluster = options.load_from(&Environment::default()).await.unwrap();
+    assert_eq!(cluster.server(), "https://u:***@10.0.0.1:6443");
+}
+
+#[tokio::test]
+async fn files_are_read_bounded_and_pipes_like_files() {
+    let dir = tempfile::tempdir().unwrap();
+    // `--kubeconfig /dev/zero` (or a CA at a wrong path) fails instead of filling memory.
+    let options = ClientOptions {
+        kubeconfig: Some(PathBuf::from("/dev/zero")),
+        ..ClientOptions::default()
+    };
+    let said = report(
+        &options
+            .load_from(&Environment::default())
+            .await
+            .unwrap_err(),
+    );
+    assert!(said.contains("larger than 16 MiB"), "{said}");
+    let text = kubeconfig("https://10.0.0.1:6443").replace(
+        "    insecure-skip-tls-verify: true\n",
+        "    certificate-authority: /dev/zero\n",
+    );
+    let options = ClientOptions {
+        kubeconfig: Some(write(dir.path(), "config", &text)),
+        ..ClientOptions::default()
+    };
+    let said = report(
+        &options
+            .load_from(&Environment::default())
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        said.contains("cannot read its certificate-authority /dev/zero: it is larger than 16 MiB"),
+        "{said}"
+    );
+
+    // A pipe, as `--kubeconfig <(echo "$KUBECONFIG_DATA")` gives, is read to its end.
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, kubeconfig("https://10.0.0.1:6443")))
+    };
+    let options = ClientOptions {
+        kubeconfig: Some(fifo),
+        ..ClientOptions::default()
+    };
+    let cluster = options.load_from(&Environment::default()).await.unwrap();
+    assert_eq!(cluster.server(), "https://10.0.0.1:6443");
+    writer.join().unwrap().unwrap();
+}

@@ -257,7 +257,11 @@ async fn probes() {
     );
     assert_eq!(
         server.get_text("/readyz").await,
-        (200, "{\"status\":\"ready\"}\n".into())
+        (
+            200,
+            "{\"status\":\"ready\",\"sources\":[{\"source\":\"files\",\"healthy\":true,\"documents\":1}]}\n"
+                .into()
+        )
     );
 }
 

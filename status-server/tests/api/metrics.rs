@@ -6,7 +6,7 @@ use prometheus_parse::{Sample, Scrape, Value};
 
 use crate::helpers::{doc, spawn, write};
 
-fn parse(text: &str) -> Scrape {
+pub(crate) fn parse(text: &str) -> Scrape {
     // prometheus-parse reads the Prometheus text format; the OpenMetrics `# EOF` marker is the
     // only line it does not know, so it is checked and dropped here.
     let body = text
@@ -15,21 +15,25 @@ fn parse(text: &str) -> Scrape {
     Scrape::parse(body.lines().map(|l| Ok(l.to_owned()))).expect("valid exposition text")
 }
 
-fn find<'a>(scrape: &'a Scrape, name: &str, labels: &[(&str, &str)]) -> Option<&'a Sample> {
+pub(crate) fn find<'a>(
+    scrape: &'a Scrape,
+    name: &str,
+    labels: &[(&str, &str)],
+) -> Option<&'a Sample> {
     scrape
         .samples
         .iter()
         .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
 }
 
-fn gauge(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+pub(crate) fn gauge(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
     match find(scrape, name, labels).map(|s| &s.value) {
         Some(Value::Gauge(v)) | Some(Value::Untyped(v)) => *v,
         other => panic!("{name} {labels:?}: expected a gauge, got {other:?}"),
     }
 }
 
-fn counter(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+pub(crate) fn counter(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
     match find(scrape, name, labels).map(|s| &s.value) {
         Some(Value::Counter(v)) | Some(Value::Untyped(v)) => *v,
         other => panic!("{name} {labels:?}: expected a counter, got {other:?}"),

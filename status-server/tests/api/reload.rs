@@ -171,7 +171,7 @@ async fn readyz_waits_for_status_json_in_an_empty_or_missing_directory() {
         (status, body.as_str()),
         (
             503,
-            "{\"status\":\"not_ready\",\"reason\":\"no status.json found yet\"}\n"
+            "{\"status\":\"not_ready\",\"reason\":\"no status.json found yet\",\"sources\":[{\"source\":\"files\",\"healthy\":true,\"documents\":0}]}\n"
         )
     );
     assert_eq!(server.get_text("/status.json").await.0, 404);

@@ -82,7 +82,7 @@ async fn sigterm_finishes_the_request_in_flight_and_exits_0() {
 }
 
 /// A port that was free a moment ago (the binary needs a fixed one to be reachable).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -2,10 +2,19 @@
 //! error classes are retried, which exit code each of the others gives, and the advice a CI log
 //! reader needs to act on it (what failed, and what to change).
 
-use status_kube::{Error, report};
+use std::time::Duration;
+
+use status_kube::Error;
 
 use crate::cluster;
 use crate::exit::{Exit, Failure};
+use crate::report::printable;
+
+/// status-kube's report of `error` (its sources joined), [`printable`]: it quotes what the API
+/// server, a proxy or a kubeconfig said, which is anyone's text.
+fn report(error: &Error) -> String {
+    printable(&status_kube::report(error)).into_owned()
+}
 
 /// The outcome of one failed attempt: what the retry loop does next.
 #[derive(Debug)]
@@ -14,8 +23,12 @@ pub(crate) enum Attempt {
     Again,
     /// The object changed between read and apply (409 on the resourceVersion): read again.
     Race,
-    /// Worth retrying after a pause (429, 5xx, a dropped or refused connection).
-    Transient(String),
+    /// Worth retrying after a pause (429, 5xx, a dropped or refused connection): why, and how
+    /// long the API server asked to wait (`Retry-After`, its `retryAfterSeconds`), if it did.
+    Transient {
+        why: String,
+        retry_after: Option<Duration>,
+    },
     /// Retrying cannot help.
     Fatal(Failure),
 }
@@ -25,7 +38,7 @@ impl Attempt {
     pub(crate) fn into_failure(self) -> Failure {
         match self {
             Attempt::Fatal(f) => f,
-            Attempt::Transient(why) => Failure::new(Exit::Unavailable, why),
+            Attempt::Transient { why, .. } => Failure::new(Exit::Unavailable, why),
             Attempt::Again | Attempt::Race => {
                 Failure::new(Exit::Unavailable, "the ConfigMap kept changing")
             }
@@ -36,6 +49,8 @@ impl Attempt {
 /// Where the push was going, for messages.
 pub(crate) struct Target<'a> {
     pub(crate) server: &'a str,
+    /// The proxy requests go through, if any (its password hidden).
+    pub(crate) proxy: Option<&'a str>,
     pub(crate) namespace: &'a str,
     pub(crate) configmap: &'a str,
     pub(crate) key: &'a str,
@@ -46,7 +61,15 @@ pub(crate) fn attempt(error: Error, target: &Target<'_>) -> Attempt {
     if error.is_outdated() {
         Attempt::Race
     } else if error.is_transient() {
-        Attempt::Transient(report(&error))
+        let mut why = report(&error);
+        // A connection that failed may be the proxy's: say that there is one.
+        if let (Error::Unreachable { .. }, Some(proxy)) = (&error, target.proxy) {
+            why.push_str(&format!(" (through the proxy {})", printable(proxy)));
+        }
+        Attempt::Transient {
+            why,
+            retry_after: error.retry_after(),
+        }
     } else {
         Attempt::Fatal(fatal(error, target))
     }
@@ -55,7 +78,11 @@ pub(crate) fn attempt(error: Error, target: &Target<'_>) -> Attempt {
 /// `message (code reason)`: how the API server's refusals are quoted.
 fn detail(error: &Error) -> String {
     match error.status() {
-        Some(status) => format!("{} ({} {})", status.message, status.code, status.reason),
+        Some(status) => printable(&format!(
+            "{} ({} {})",
+            status.message, status.code, status.reason
+        ))
+        .into_owned(),
         None => report(error),
     }
 }
@@ -67,6 +94,7 @@ fn fatal(error: Error, target: &Target<'_>) -> Failure {
         namespace,
         configmap,
         key,
+        ..
     } = target;
     if let Some(failure) = cluster::common_failure(&error, server) {
         return failure;
@@ -82,7 +110,7 @@ fn fatal(error: Error, target: &Target<'_>) -> Failure {
         Error::ApplyConflict { managers, .. } => {
             let manager = managers
                 .first()
-                .map_or("another field manager", String::as_str);
+                .map_or("another field manager".into(), |m| printable(m));
             Failure::new(
                 Exit::Conflict,
                 format!(
@@ -128,6 +156,7 @@ mod tests {
 
     const TARGET: Target<'static> = Target {
         server: "https://10.0.0.1:6443",
+        proxy: None,
         namespace: "monitoring",
         configmap: "gitops-status-server-live",
         key: "status.json",
@@ -173,7 +202,7 @@ mod tests {
         ));
         assert!(matches!(
             answered(503, "ServiceUnavailable", "later"),
-            Attempt::Transient(_)
+            Attempt::Transient { .. }
         ));
     }
 }

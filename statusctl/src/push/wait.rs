@@ -22,11 +22,12 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{ETAG, HeaderValue, IF_NONE_MATCH};
+use reqwest::header::HeaderValue;
 use status_core::{StatusDocument, duration};
 
 use crate::exit::{Exit, Failure};
 use crate::http;
+use crate::report::printable;
 
 /// The pause after the first request.
 const FIRST_INTERVAL: Duration = Duration::from_millis(200);
@@ -49,7 +50,7 @@ pub(crate) struct Target {
     /// `--wait-timeout`.
     timeout: Duration,
     /// Made before the push, so that a client that cannot be made is a usage error.
-    client: reqwest::blocking::Client,
+    http: http::Http,
 }
 
 impl Target {
@@ -89,7 +90,7 @@ impl Target {
             shown: http::shown(&url),
             url,
             timeout,
-            client: http::client(MAX_REQUEST).map_err(Failure::usage)?,
+            http: http::Http::new().map_err(Failure::usage)?,
         })
     }
 
@@ -144,7 +145,8 @@ impl fmt::Display for Seen {
             }
             Seen::NotADocument { bytes, start } => write!(
                 f,
-                "a response that is not a status document ({bytes} bytes: \"{start}\")"
+                "a response that is not a status document ({bytes} byte{}: \"{start}\")",
+                if *bytes == 1 { "" } else { "s" }
             ),
             Seen::Failed(message) => f.write_str(message),
         }
@@ -220,7 +222,7 @@ The push itself succeeded. Through kubelet's ConfigMap volume a push is served a
     ))
 }
 
-/// One conditional GET of the document.
+/// One conditional GET of the document, bounded as a whole by `timeout`.
 fn poll(
     target: &Target,
     etag: Option<&HeaderValue>,
@@ -228,24 +230,14 @@ fn poll(
     pushed: &[u8],
     document: &StatusDocument,
 ) -> Poll {
-    let mut request = target.client.get(&target.url).timeout(timeout);
-    if let Some(etag) = etag {
-        request = request.header(IF_NONE_MATCH, etag.clone());
-    }
-    let response = match request.send() {
-        Ok(response) => response,
-        Err(e) => return Poll::Failed(Seen::Failed(http::send_failure(e, timeout))),
+    let answer = match target.http.get(&target.url, etag, timeout) {
+        Ok(answer) => answer,
+        Err(why) => return Poll::Failed(Seen::Failed(why)),
     };
-    match response.status() {
+    match answer.status {
         StatusCode::NOT_MODIFIED if etag.is_some() => Poll::Unchanged,
-        StatusCode::OK => {
-            let tag = response.headers().get(ETAG).cloned();
-            match http::read_body(response, &target.url) {
-                Ok(body) if body == pushed => Poll::Served,
-                Ok(body) => Poll::Answered(describe(&body, document), tag),
-                Err(message) => Poll::Failed(Seen::Failed(message)),
-            }
-        }
+        StatusCode::OK if answer.body == pushed => Poll::Served,
+        StatusCode::OK => Poll::Answered(describe(&answer.body, document), answer.etag),
         status => Poll::Answered(Seen::Status(status), None),
     }
 }
@@ -260,8 +252,8 @@ fn describe(body: &[u8], pushed: &StatusDocument) -> Seen {
         }
         return Seen::NotADocument {
             bytes: body.len(),
-            // Quoted with control characters (and quotes) escaped: the body is anyone's text.
-            start: start.escape_debug().to_string(),
+            // Quoted with control characters escaped: the body is anyone's text.
+            start: printable(&start).into_owned(),
         };
     };
     let last_check = status_core::format_timestamp(&served.last_check());
@@ -343,7 +335,11 @@ mod tests {
         );
         assert_eq!(
             said(b"\x1b[31mlogin\x07 \"here\""),
-            r#"a response that is not a status document (18 bytes: "\u{1b}[31mlogin\u{7} \"here\"")"#
+            r#"a response that is not a status document (18 bytes: "\u{1b}[31mlogin\u{7} "here"")"#
+        );
+        assert_eq!(
+            said(b"x"),
+            r#"a response that is not a status document (1 byte: "x")"#
         );
         let long = said("x".repeat(100).as_bytes());
         assert!(

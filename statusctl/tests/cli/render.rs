@@ -137,6 +137,18 @@ fn files_from_a_file_and_from_stdin() {
     assert_eq!(r.code, 0, "{}", r.transcript());
     assert_eq!(document(&r.stdout)["files"], serde_json::json!([]));
     assert_eq!(document(&r.stdout)["drift_count"], 0);
+
+    // A line that is not UTF-8 is an input error naming the line, not a lossy file name.
+    let r = run(statusctl(dir.path())
+        .args(BASE)
+        .args(["--files-from", "-"])
+        .write_stdin(&b"ok.yaml\na\xff.yaml\n"[..]));
+    assert_eq!(r.code, 2, "{}", r.transcript());
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "statusctl: error: --files-from <stdin>: line 2 is not UTF-8 (byte 2 of the line); file names must be UTF-8\n"
+    );
 }
 
 #[test]

@@ -17,7 +17,7 @@ pub(crate) fn statusctl(dir: &Path) -> Command {
     cmd
 }
 
-pub(crate) use crate::process::{Run, run};
+pub(crate) use crate::process::{Run, checked, run};
 
 /// Snapshot settings shared by every test: temporary directories and timestamps are replaced
 /// by placeholders so snapshots are the same on every machine and every day.

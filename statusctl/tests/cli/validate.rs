@@ -5,7 +5,7 @@ use std::fs;
 use proptest::prelude::Strategy;
 use serde_json::Value;
 
-use crate::support::{fixtures, run, settings, statusctl};
+use crate::support::{checked, fixtures, run, settings, statusctl};
 
 const FORMATS: [&str; 3] = ["human", "json", "github"];
 
@@ -144,8 +144,13 @@ fn bad_inputs_get_clear_messages_and_documented_exit_codes() {
     // 10 MiB: read whole, reported too large with its true size (a finding, exit 1).
     let big = format!("{{\"repo\": \"{}\"}}", "x".repeat(10 * 1024 * 1024));
     fs::write(d.join("10mib.json"), big).unwrap();
-    // Larger than what statusctl reads at all (16 MiB): an input error, exit 2.
+    // Larger than what statusctl reads at all (16 MiB): an input error, exit 2, with its true
+    // size (a sparse 200 MB file: refused before any of it is read).
     fs::write(d.join("20mib.json"), vec![b' '; 20 * 1024 * 1024]).unwrap();
+    fs::File::create(d.join("200mb.json"))
+        .unwrap()
+        .set_len(200_000_000)
+        .unwrap();
 
     let mut transcript = String::new();
     for (file, expected) in [
@@ -158,6 +163,7 @@ fn bad_inputs_get_clear_messages_and_documented_exit_codes() {
         ("deep-object.json", 1),
         ("10mib.json", 1),
         ("20mib.json", 2),
+        ("200mb.json", 2),
         ("no-such-file.json", 2),
         (".", 2),
     ] {
@@ -190,10 +196,10 @@ fn stdin_is_read_with_dash() {
         r.stdout
     );
 
-    // Nothing on stdin is an empty document, not a hang or an I/O error.
+    // Blank stdin (something was written, and it is no document) is an empty document.
     let r = run(statusctl(&fixtures())
         .args(["validate", "-"])
-        .write_stdin(""));
+        .write_stdin(" \n"));
     assert_eq!(r.code, 1);
     assert!(
         r.stdout.contains("<stdin>: error[empty-document]"),
@@ -202,20 +208,73 @@ fn stdin_is_read_with_dash() {
     );
 }
 
+/// Not one byte on standard input, whatever it is (an empty pipe, `</dev/null`, a closed
+/// descriptor, which the Rust runtime reopens on /dev/null before statusctl runs), is an I/O
+/// problem, exit 2: `-` promised a document, and nothing was written (the command before the
+/// pipe failed, or nothing was connected). Not a hang, not exit 1 `empty-document`.
+#[test]
+fn nothing_at_all_on_stdin_is_exit_2() {
+    let bin = assert_cmd::cargo::cargo_bin("statusctl");
+    let empty_pipe = run(statusctl(&fixtures())
+        .args(["validate", "-"])
+        .write_stdin(""));
+    let dev_null = checked(
+        std::process::Command::new(&bin)
+            .env_clear()
+            .args(["validate", "-"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap(),
+    );
+    let closed = checked(
+        std::process::Command::new("sh")
+            .env_clear()
+            .args(["-c", r#"exec "$0" validate - <&-"#])
+            .arg(&bin)
+            .output()
+            .unwrap(),
+    );
+    let github = run(statusctl(&fixtures())
+        .args(["validate", "--format", "github", "-"])
+        .write_stdin(""));
+    for (what, r) in [
+        ("an empty pipe", &empty_pipe),
+        ("/dev/null", &dev_null),
+        ("a closed stdin", &closed),
+    ] {
+        assert_eq!(r.code, 2, "{what}: {}", r.transcript());
+        assert_eq!(r.stdout, "", "{what}");
+        assert_eq!(
+            r.stderr,
+            "statusctl: error: cannot read standard input: it is empty: nothing was written to it (closed, /dev/null, or the command before the pipe wrote nothing)\n",
+            "{what}"
+        );
+    }
+    assert_eq!(github.code, 2);
+    assert!(
+        github
+            .stdout
+            .starts_with("::error file=<stdin>,title=statusctl%3A cannot read file::"),
+        "{}",
+        github.stdout
+    );
+}
+
 #[test]
 fn unreadable_stdin_exits_2() {
     // Reading a directory fails with EISDIR: a real, unreadable standard input.
     let dir = fs::File::open(fixtures()).unwrap();
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("statusctl"))
-        .env_clear()
-        .args(["validate", "-"])
-        .stdin(dir)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let out = checked(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("statusctl"))
+            .env_clear()
+            .args(["validate", "-"])
+            .stdin(dir)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(
-        stderr,
+        out.stderr,
         "statusctl: error: cannot read standard input: Is a directory (os error 21)\n"
     );
 }
@@ -293,7 +352,40 @@ fn a_closed_stdout_keeps_the_exit_code() {
         .unwrap();
     // Close the read end before statusctl (most likely) writes: its writes then fail with EPIPE.
     drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let out = checked(child.wait_with_output().unwrap());
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stderr, "");
+}
+
+/// A closed standard error (`2>&1 | head -0`, a log collector gone) is no panic either: the
+/// error cannot be told, and the exit code still says what happened.
+#[test]
+fn a_closed_stderr_keeps_the_exit_code() {
+    for args in [
+        &["validate", "missing.json"][..],
+        &[
+            "render",
+            "--repo",
+            "",
+            "--server",
+            "s",
+            "--sync-status",
+            "Synced",
+        ],
+        &["check", "--url", "http://127.0.0.1:9/", "--timeout", "1s"],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("statusctl"))
+            .env_clear()
+            .current_dir(fixtures())
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stderr.take());
+        let status = child.wait().unwrap();
+        let code = status.code().expect("exited, not killed by a signal");
+        assert_ne!(code, 101, "{args:?} panicked");
+        assert!(code == 1 || code == 2, "{args:?}: exit {code}");
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::process::{Child, Stdio};
 
+use crate::process::checked;
 use crate::support::{Cluster, LIVE, NS, doc};
 
 fn spawn_push(cluster: &Cluster, key: &str, document: &str, name: &str) -> Child {
@@ -32,12 +33,8 @@ fn eight_pushes_to_eight_keys_keep_all_eight() {
         })
         .collect();
     for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = checked(child.wait_with_output().unwrap());
+        assert_eq!(out.code, 0, "{}", out.stderr);
     }
     let data = cluster.live_data();
     for i in 0..8 {
@@ -75,9 +72,8 @@ fn eight_pushes_to_one_key_leave_the_newest() {
         })
         .collect();
     for (minute, child) in children {
-        let out = child.wait_with_output().unwrap();
-        let code = out.status.code().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let out = checked(child.wait_with_output().unwrap());
+        let (code, stderr) = (out.code, out.stderr);
         // Each push either landed or was refused as out of order; the newest always lands.
         assert!(
             code == 0 || code == 3,

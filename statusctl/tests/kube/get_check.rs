@@ -5,6 +5,7 @@ use std::path::Path;
 
 use chrono::{Duration, SecondsFormat, Utc};
 
+use crate::raw_http::{Body, raw_server};
 use crate::support::{run, settings, status_server, statusctl_in};
 
 /// Starts a status-server serving `file`; returns the base URL.
@@ -130,67 +131,6 @@ fn check_cannot_read_is_exit_2() {
     assert_eq!(json["healthy"], false);
 }
 
-/// What the loopback server below sends after its headers.
-enum Body {
-    /// These bytes, then close.
-    Bytes(Vec<u8>),
-    /// `{` then spaces without end (until the client hangs up, or `cap` bytes as a safety net).
-    Endless { cap: u64 },
-    /// Nothing: the headers promise a body that never comes (until the client hangs up).
-    Nothing,
-}
-
-/// A one-connection HTTP server on loopback that answers with `head` and `body`; the thread
-/// returns how many body bytes it managed to write before the client hung up.
-fn raw_server(head: String, body: Body) -> (String, std::thread::JoinHandle<u64>) {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let handle = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        // A safety net against a client that never hangs up: the test fails, it does not hang.
-        stream
-            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
-            .unwrap();
-        stream
-            .set_write_timeout(Some(std::time::Duration::from_secs(30)))
-            .unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut line = String::new();
-        while reader.read_line(&mut line).unwrap() > 2 {
-            line.clear();
-        }
-        let mut stream = stream;
-        stream.write_all(head.as_bytes()).unwrap();
-        match body {
-            Body::Bytes(bytes) => {
-                stream.write_all(&bytes).unwrap();
-                bytes.len() as u64
-            }
-            Body::Endless { cap } => {
-                let chunk = [b' '; 64 * 1024];
-                let mut written = 0u64;
-                if stream.write_all(b"{").is_err() {
-                    return 0;
-                }
-                while written < cap {
-                    match stream.write(&chunk) {
-                        Ok(n) => written += n as u64,
-                        Err(_) => break,
-                    }
-                }
-                written
-            }
-            Body::Nothing => {
-                // Returns when the client closes its end (0 bytes or an error).
-                let _ = reader.read(&mut [0u8; 1]);
-                0
-            }
-        }
-    });
-    (url, handle)
-}
-
 #[test]
 fn get_and_check_refuse_bodies_over_1_mib() {
     let dir = tempfile::tempdir().unwrap();
@@ -275,6 +215,67 @@ fn get_reads_a_body_of_exactly_1_mib_and_refuses_one_byte_more() {
                     out.stderr
                 );
             }
+        }
+    }
+}
+
+/// A password in `--url` is sent (Basic authentication) and never printed, whatever goes
+/// wrong: no connection, no answer in time, a refusal, a body too large, an invalid document,
+/// a URL that cannot be used; in `check --format json` too.
+#[test]
+fn a_password_in_the_url_is_never_printed() {
+    const PASS: &str = "hunter2-pass-that-must-not-show";
+    let dir = tempfile::tempdir().unwrap();
+    let with_password = |url: &str| url.replacen("http://", &format!("http://ci:{PASS}@"), 1);
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port())
+    };
+    let file = dir.path().join("status.json");
+    std::fs::write(&file, document("SYNCED", 0, Duration::minutes(1))).unwrap();
+    let served = serve(&file);
+    let one_shot = |head: &str, body: Body| raw_server(head.to_owned(), body).0;
+    let invalid = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n";
+    let huge = "HTTP/1.1 200 OK\r\nContent-Length: 5000000000\r\n\r\n";
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        ("no connection", with_password(&closed), &[]),
+        (
+            "no answer in time",
+            with_password(&crate::raw_http::trickling_server(
+                std::time::Duration::from_millis(500),
+                20,
+            )),
+            &["--timeout", "1s"],
+        ),
+        ("a refusal", with_password(&served), &["--name", "missing"]),
+        (
+            "an invalid document",
+            with_password(&one_shot(invalid, Body::Bytes(b"{}".to_vec()))),
+            &[],
+        ),
+        (
+            "too large",
+            with_password(&one_shot(huge, Body::Nothing)),
+            &[],
+        ),
+        ("an invalid port", format!("http://ci:{PASS}@h:99999/"), &[]),
+        ("no scheme", format!("ci:{PASS}@h"), &[]),
+    ];
+    for (what, url, flags) in cases {
+        for command in [&["get"][..], &["check"], &["check", "--format", "json"]] {
+            let out = run(statusctl_in(dir.path())
+                .args(command)
+                .args(["--url", &url])
+                .args(flags));
+            assert_eq!(out.code, 2, "{what}: {}", out.transcript());
+            assert!(
+                !out.stdout.contains(PASS) && !out.stderr.contains(PASS),
+                "{what}: {command:?} printed the password: {}",
+                out.transcript()
+            );
+            assert!(out.stderr.contains("ci:***@"), "{what}: {}", out.stderr);
+            // The one-shot servers answer once: the other commands find them gone, which is
+            // a connection failure, another path that must not print it either.
         }
     }
 }

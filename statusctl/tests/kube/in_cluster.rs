@@ -51,6 +51,12 @@ fn push_uses_the_service_account() {
         doc("apps", "2026-04-21T12:00:00Z")
     );
 
+    // A token file ending in a newline (a Secret written by hand, `echo token > file`) is
+    // trimmed, as client-go trims it.
+    std::fs::write(sa.join("token"), "sa-token\n").unwrap();
+    let out = run(in_pod().arg("push").arg(&file));
+    assert_eq!(out.code, 0, "{}", out.transcript());
+
     // A token file that is missing is a configuration error naming the file.
     std::fs::remove_file(sa.join("token")).unwrap();
     let out = run(in_pod().arg("push").arg(&file));

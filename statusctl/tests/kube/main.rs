@@ -6,11 +6,19 @@
 mod collect;
 mod concurrency;
 mod errors;
+mod escaping;
+mod field_manager;
 mod get_check;
 mod in_cluster;
+mod kubeconfigs;
 mod kubectl;
+mod plugins;
 #[path = "../common/process.rs"]
 mod process;
+mod proxy;
 mod push;
+mod raw_http;
+mod retry_after;
 mod support;
+mod timeouts;
 mod wait;

@@ -62,6 +62,21 @@ fn push_reads_standard_input() {
         cluster.live_data()["payments.json"],
         doc("payments", "2026-04-21T12:00:00Z")
     );
+
+    // Nothing at all on stdin (`render` failed before the pipe): exit 2, nothing sent.
+    let requests = cluster.server.requests().len();
+    let out = run(cluster
+        .statusctl()
+        .args(["push", "-", "--key", "other.json"])
+        .write_stdin(""));
+    assert_eq!(out.code, 2, "{}", out.transcript());
+    assert!(
+        out.stderr
+            .starts_with("statusctl: error: cannot read standard input: it is empty"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(cluster.server.requests().len(), requests);
 }
 
 #[test]

@@ -12,10 +12,13 @@
 //! `BENCH_SERVER_SECONDS` sets the length of each run (default 5), `BENCH_SERVER_REPEAT` how many
 //! runs each figure is the best of (default 2).
 //!
+//! Then the pages for people (`/`, `/badge.svg`) against `/status.json` on status-server alone.
+//!
 //! This module runs the whole benchmark; `servers` starts the servers under test, `wrk` loads
 //! them and reads the figures, `sampling` reads their memory and CPU from `/proc`, `reload`
-//! times reloads, and `report` writes docs/benchmarks.md.
+//! times reloads, `pages` measures the pages, and `report` writes docs/benchmarks.md.
 
+mod pages;
 mod reload;
 mod report;
 mod sampling;
@@ -124,6 +127,7 @@ pub(crate) fn run() -> Result<()> {
         server.stop();
     }
 
+    let page_rows = pages::measure(&tools, &binary, &work, (seconds, repeat))?;
     let reload = reload_latency(&binary, &work)?;
     let report = render(
         &results,
@@ -133,7 +137,19 @@ pub(crate) fn run() -> Result<()> {
         (seconds, repeat),
         &tools,
     );
+    let report = format!("{report}{}", pages::render(&page_rows));
     println!("{report}");
+    // `bench live` and `bench fleet` write their own sections of the file: keep them.
+    let mut report = report;
+    for section in [
+        super::live::existing_section(),
+        super::fleet::existing_section(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        report = format!("{report}\n{section}");
+    }
     let out = project_root().join("docs/benchmarks.md");
     std::fs::write(&out, report).with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("bench: wrote {}", out.display());

@@ -107,9 +107,7 @@ push:
       eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/gitops-status-push
 postSyncJob:
   enabled: true
-  environment: production
-  revision: $ARGOCD_APP_REVISION
-  message: Synced by Argo CD
+  application: storefront
 serviceMonitor:
   enabled: true
   labels:
@@ -155,6 +153,20 @@ networkPolicy:
     enabled: true
 "#;
 
+/// The server watching Argo CD's Applications (some, by label) in a namespace of their own,
+/// the PostSync Job collecting the release's Application there, and a NetworkPolicy.
+pub(crate) const ARGOCD: &str = r#"
+argocd:
+  namespace: argo
+  watch:
+    enabled: true
+    selector: "team in (payments,platform)"
+postSyncJob:
+  enabled: true
+networkPolicy:
+  enabled: true
+"#;
+
 /// One row of the matrix.
 pub(crate) struct Case {
     pub(crate) name: &'static str,
@@ -163,7 +175,7 @@ pub(crate) struct Case {
 
 /// The matrix: defaults, the seed's two value sets, everything on, three replicas, a namespace,
 /// watching through the API (by name; with a selector and a NetworkPolicy; with everything on),
-/// a fullname override.
+/// Argo CD (the live watch and the PostSync Job), a fullname override.
 pub(crate) fn matrix() -> Vec<Case> {
     vec![
         Case {
@@ -228,6 +240,14 @@ pub(crate) fn matrix() -> Vec<Case> {
             install: Install {
                 namespace: "monitoring",
                 values: WATCH_ALL_FEATURES,
+                ..Install::default()
+            },
+        },
+        Case {
+            name: "argocd",
+            install: Install {
+                namespace: "monitoring",
+                values: ARGOCD,
                 ..Install::default()
             },
         },
@@ -320,6 +340,19 @@ pub(crate) fn bad_values() -> Vec<BadCase> {
             values: "networkPolicy:\n  apiServer:\n    cidrs: [10.0.0.10]\n",
             helm3_says: "networkPolicy.apiServer.cidrs.0",
             helm4_says: "/networkPolicy/apiServer/cidrs/0",
+        },
+        BadCase {
+            name: "argocd_namespace_not_a_name",
+            values: "argocd:\n  namespace: Argo_CD\n",
+            helm3_says: "argocd.namespace",
+            helm4_says: "/argocd/namespace",
+        },
+        BadCase {
+            // The Job collects what Argo CD observed: it no longer takes a status to assert.
+            name: "post_sync_job_sync_status",
+            values: "postSyncJob:\n  syncStatus: Synced\n",
+            helm3_says: "syncStatus",
+            helm4_says: "syncStatus",
         },
         BadCase {
             name: "service_port_string",

@@ -50,7 +50,13 @@ fn dashboard_is_valid_grafana_json_with_infinity_panels() {
         .iter()
         .map(|p| p["title"].as_str().unwrap_or(""))
         .collect();
-    for wanted in ["Sync status", "Drift count", "Last check", "Changed files"] {
+    for wanted in [
+        "Sync status",
+        "Drift count",
+        "Last check",
+        "Changed files",
+        "Fleet",
+    ] {
         assert!(titles.contains(&wanted), "no {wanted} panel in {titles:?}");
     }
     let mut ids = std::collections::BTreeSet::new();
@@ -96,6 +102,86 @@ fn dashboard_is_valid_grafana_json_with_infinity_panels() {
             }
         }
     }
+}
+
+/// The fleet table: one row per document of `/statuses.json`, a root array that Infinity reads
+/// with no root selector, with the columns a fleet of Argo CD Applications is read by.
+#[test]
+fn the_fleet_table_reads_every_document_of_statuses_json() {
+    let (_, dash) = dashboard("grafanaDashboard:\n  enabled: true\n");
+    let fleet = dash["panels"]
+        .as_array()
+        .expect("panels")
+        .iter()
+        .find(|p| p["title"] == "Fleet")
+        .expect("a Fleet panel");
+    assert_eq!(fleet["type"], "table");
+    let targets = fleet["targets"].as_array().expect("targets");
+    assert_eq!(targets.len(), 1);
+    let query = &targets[0];
+    assert_eq!(query["url"], "${base_url}/statuses.json");
+    assert_eq!(query["root_selector"], "", "the array is at the root");
+    assert_eq!(query["parser"], "backend");
+    assert_eq!(query["format"], "table");
+    let columns: Vec<(&str, &str)> = query["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| {
+            (
+                c["selector"].as_str().expect("selector"),
+                c["type"].as_str().expect("type"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            ("app", "string"),
+            ("repo", "string"),
+            ("server", "string"),
+            ("sync_status", "string"),
+            ("health_status", "string"),
+            ("drift_count", "number"),
+            ("last_check", "timestamp"),
+        ]
+    );
+    // Every value of the two status columns has a colour.
+    let overrides = fleet["fieldConfig"]["overrides"]
+        .as_array()
+        .expect("overrides");
+    let mapped = |column: &str| -> Vec<String> {
+        let column_override = overrides
+            .iter()
+            .find(|o| o["matcher"]["options"] == column)
+            .unwrap_or_else(|| panic!("no override for {column}"));
+        column_override["properties"]
+            .as_array()
+            .expect("properties")
+            .iter()
+            .find(|p| p["id"] == "mappings")
+            .and_then(|p| p["value"][0]["options"].as_object())
+            .expect("value mappings")
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let mut sync = mapped("Sync");
+    sync.sort();
+    assert_eq!(sync, ["ERROR", "OUT_OF_SYNC", "SYNCED", "UNKNOWN"]);
+    let mut health = mapped("Health");
+    health.sort();
+    assert_eq!(
+        health,
+        [
+            "Degraded",
+            "Healthy",
+            "Missing",
+            "Progressing",
+            "Suspended",
+            "Unknown"
+        ]
+    );
 }
 
 #[test]

@@ -1,23 +1,29 @@
 //! The PostSync Job end to end, without a cluster: the real statusctl runs the rendered Job's
-//! two containers (render into the shared emptyDir, then push), against the fake API server
-//! with exactly the permissions of the chart's push Role. That checks the Job's flags against
-//! the real CLI, and the RBAC claim of the chart: get, create and patch limited to
+//! two containers (collect the Argo CD Application into the shared emptyDir, then push it),
+//! against the fake API server with exactly the permissions of the chart's two Roles for the
+//! push ServiceAccount: the push Role in the release namespace, and the collect Role in Argo
+//! CD's. That checks the Job's flags against the real CLI, and the RBAC claims of the chart:
+//! `get` on the one Application is enough to collect it, and get, create and patch limited to
 //! `resourceNames: [<fullname>-live]` are enough for `statusctl push` to create and then update
-//! the live ConfigMap, and reach no other ConfigMap.
+//! the live ConfigMap; no other Application and no other ConfigMap is reachable. The document
+//! pushed is the Application's real status, as status-core maps it.
 //!
-//! The one substitution: in the cluster, push authenticates with the pod's service account
+//! The one substitution: in the cluster, the Job authenticates with the pod's service account
 //! token (in-cluster config); here it gets a kubeconfig with a token of the same user.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 use fake_apiserver::{Config, FakeApiServer, Rule};
+use serde_json::json;
 use serde_yaml::Value;
 
 use crate::cases::ALL_FEATURES;
-use crate::support::{Install, argv, find, of_kind, render, str_of, workspace_binary};
+use crate::support::{Install, argv, find, of_kind, render, root, str_of, workspace_binary};
 
 const NAMESPACE: &str = "monitoring";
+/// Argo CD's namespace, as ALL_FEATURES leaves it (the default).
+const ARGOCD: &str = "argocd";
 const PUSH_TOKEN: &str = "push-sa-token";
 
 /// Runs a container's argv with the real statusctl, `/shared` re-rooted to `shared`.
@@ -44,7 +50,8 @@ fn text(out: &Output) -> String {
     )
 }
 
-/// The push Role's rules as the fake API server's rules, scoped to the RoleBinding's namespace.
+/// A Role's rules as the fake API server's rules, scoped to the Role's namespace (where its
+/// RoleBinding is).
 fn rules_of(role: &Value) -> Vec<Rule> {
     let strings = |v: &Value| -> Vec<String> {
         v.as_sequence()
@@ -53,6 +60,7 @@ fn rules_of(role: &Value) -> Vec<Rule> {
             .map(|s| str_of(s, "rule item").to_owned())
             .collect()
     };
+    let namespace = str_of(&role["metadata"]["namespace"], "Role namespace");
     role["rules"]
         .as_sequence()
         .expect("rules")
@@ -62,13 +70,54 @@ fn rules_of(role: &Value) -> Vec<Rule> {
             resources: strings(&r["resources"]),
             verbs: strings(&r["verbs"]),
             resource_names: strings(&r["resourceNames"]),
-            namespaces: vec![NAMESPACE.to_owned()],
+            namespaces: vec![namespace.to_owned()],
         })
         .collect()
 }
 
+/// The Role bound to `account` (of the release namespace) by the RoleBinding `binding`.
+fn role_bound_to<'a>(docs: &'a [Value], binding: &str, account: &str) -> &'a Value {
+    let binding = find(docs, "RoleBinding", binding);
+    assert!(
+        binding["subjects"]
+            .as_sequence()
+            .expect("subjects")
+            .iter()
+            .any(|s| s["kind"] == "ServiceAccount"
+                && s["name"] == account
+                && s["namespace"] == NAMESPACE),
+        "the Job's ServiceAccount {account} is not bound by {binding:?}"
+    );
+    let role = find(docs, "Role", str_of(&binding["roleRef"]["name"], "roleRef"));
+    assert_eq!(
+        role["metadata"]["namespace"], binding["metadata"]["namespace"],
+        "a RoleBinding grants a Role of its own namespace"
+    );
+    role
+}
+
+/// An Application as Argo CD's controller writes it, from status-core's fixture: out of sync,
+/// three resources drifted.
+fn application(name: &str) -> serde_json::Value {
+    let path = root().join("status-core/tests/fixtures/argocd/out-of-sync.json");
+    let text = std::fs::read_to_string(path).expect("fixture");
+    let mut app: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    app["metadata"] = json!({"name": name, "namespace": ARGOCD});
+    app
+}
+
+/// What status-core maps the stored Application `name` to: the document collect must print.
+fn mapped(api: &FakeApiServer, name: &str) -> String {
+    let stored = api
+        .object("applications.argoproj.io", Some(ARGOCD), name)
+        .expect("the Application");
+    status_core::argocd::from_value(&stored, status_core::chrono::Utc::now())
+        .expect("it maps")
+        .to_json_pretty()
+}
+
 #[test]
-fn post_sync_job_renders_and_pushes_with_the_push_role_only() {
+fn post_sync_job_collects_and_pushes_with_the_charts_roles_only() {
     let statusctl = workspace_binary("statusctl");
     let docs = render(&Install {
         release: "gitops-status",
@@ -77,82 +126,118 @@ fn post_sync_job_renders_and_pushes_with_the_push_role_only() {
     });
     let job = &of_kind(&docs, "Job")[0];
     let spec = &job["spec"]["template"]["spec"];
-    let service_account = str_of(&spec["serviceAccountName"], "serviceAccountName");
-    let binding = find(&docs, "RoleBinding", "gitops-status-server-push");
-    assert!(
-        binding["subjects"]
-            .as_sequence()
-            .expect("subjects")
-            .iter()
-            .any(|s| s["kind"] == "ServiceAccount" && s["name"] == service_account),
-        "the Job's ServiceAccount {service_account} is not bound to the push Role"
-    );
-    let role = find(
-        &docs,
-        "Role",
-        str_of(&binding["roleRef"]["name"], "roleRef"),
-    );
+    let account = str_of(&spec["serviceAccountName"], "serviceAccountName");
+    let push_role = role_bound_to(&docs, "gitops-status-server-push", account);
+    let collect_role = role_bound_to(&docs, "gitops-status-server-monitoring-collect", account);
+    assert_eq!(collect_role["metadata"]["namespace"], ARGOCD);
+    let rules: Vec<Rule> = rules_of(push_role)
+        .into_iter()
+        .chain(rules_of(collect_role))
+        .collect();
 
-    let shared = tempfile::tempdir().expect("emptyDir");
-    // 1. initContainer: statusctl render into the emptyDir.
-    let out = run_container(&statusctl, &spec["initContainers"][0], shared.path(), &[]);
-    assert!(out.status.success(), "render failed:\n{}", text(&out));
-    let rendered = std::fs::read_to_string(shared.path().join("status.json")).expect("rendered");
-    let report = status_core::validate(rendered.as_bytes());
-    assert!(
-        report.is_valid(),
-        "render wrote an invalid document: {report:?}"
-    );
-    let doc: serde_json::Value = serde_json::from_str(&rendered).expect("JSON");
-    assert_eq!(doc["repo"], "production-apps");
-    assert_eq!(doc["server"], "prod-cluster-01");
-    assert_eq!(doc["sync_status"], "SYNCED");
-    assert_eq!(doc["health_status"], "Healthy");
-    assert_eq!(doc["environment"], "production");
-    assert_eq!(doc["message"], "Synced by Argo CD");
-    assert_eq!(doc["drift_count"], 0);
-
-    // 2. container: statusctl push, as the push ServiceAccount with the Role's permissions.
     let api = FakeApiServer::start(Config::default().user(
-        &format!("system:serviceaccount:{NAMESPACE}:{service_account}"),
+        &format!("system:serviceaccount:{NAMESPACE}:{account}"),
         PUSH_TOKEN,
-        rules_of(role),
+        rules,
     ))
     .expect("fake API server");
+    // Argo CD's controller has written the Application (ALL_FEATURES names it), and another.
+    for name in ["storefront", "someone-elses"] {
+        api.apply(
+            "applications.argoproj.io",
+            application(name),
+            "argocd-controller",
+        )
+        .expect("write the Application");
+    }
+    let shared = tempfile::tempdir().expect("emptyDir");
     let kubeconfig = shared.path().join("kubeconfig");
     api.write_kubeconfig(&kubeconfig, PUSH_TOKEN, NAMESPACE)
         .expect("kubeconfig");
     let kubeconfig_flag = ["--kubeconfig", kubeconfig.to_str().expect("utf-8")];
+    let collect = &spec["initContainers"][0];
     let push = &spec["containers"][0];
+
+    // 1. initContainer: statusctl collect argocd into the emptyDir.
+    let out = run_container(&statusctl, collect, shared.path(), &kubeconfig_flag);
+    assert!(out.status.success(), "collect failed:\n{}", text(&out));
+    let collected = std::fs::read_to_string(shared.path().join("status.json")).expect("collected");
+    assert_eq!(collected, mapped(&api, "storefront"));
+    // What Argo CD observed, not a fixed "Synced".
+    let doc: serde_json::Value = serde_json::from_str(&collected).expect("JSON");
+    assert_eq!(doc["app"], "storefront");
+    assert_eq!(doc["sync_status"], "OUT_OF_SYNC");
+    assert_eq!(doc["health_status"], "Progressing");
+    assert_eq!(
+        doc["files"],
+        json!([
+            "/ConfigMap/storefront/storefront-config",
+            "apps/Deployment/storefront/storefront",
+            "/Secret/storefront/storefront-legacy"
+        ])
+    );
+    assert_eq!(doc["drift_count"], 3);
+
+    // 2. container: statusctl push, creating the live ConfigMap.
     let out = run_container(&statusctl, push, shared.path(), &kubeconfig_flag);
     assert!(
         out.status.success(),
         "first push (creates the ConfigMap) failed:\n{}",
         text(&out)
     );
-    let live = api
-        .configmap(NAMESPACE, "gitops-status-server-live")
-        .expect("the live ConfigMap exists");
-    assert_eq!(
-        live["data"]["status.json"].as_str(),
-        Some(rendered.as_str())
-    );
+    let live = |api: &FakeApiServer| {
+        api.configmap(NAMESPACE, "gitops-status-server-live")
+            .expect("the live ConfigMap exists")["data"]["status.json"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    assert_eq!(live(&api), Some(collected));
 
-    // The next sync: render again, push again (an update of the existing ConfigMap).
-    let out = run_container(&statusctl, &spec["initContainers"][0], shared.path(), &[]);
+    // The next sync: Argo CD synced everything; collect and push again (an update).
+    let mut synced = application("storefront");
+    synced["status"]["reconciledAt"] = json!("2026-04-21T13:00:00Z");
+    synced["status"]["sync"]["status"] = json!("Synced");
+    for resource in synced["status"]["resources"]
+        .as_array_mut()
+        .expect("resources")
+    {
+        resource["status"] = json!("Synced");
+    }
+    api.apply("applications.argoproj.io", synced, "argocd-controller")
+        .expect("write the Application");
+    let out = run_container(&statusctl, collect, shared.path(), &kubeconfig_flag);
     assert!(
         out.status.success(),
-        "second render failed:\n{}",
+        "second collect failed:\n{}",
         text(&out)
     );
     let out = run_container(&statusctl, push, shared.path(), &kubeconfig_flag);
+    assert!(out.status.success(), "second push failed:\n{}", text(&out));
+    let pushed = live(&api).expect("status.json");
+    assert_eq!(pushed, mapped(&api, "storefront"));
+    assert!(pushed.contains("\"sync_status\": \"SYNCED\""), "{pushed}");
+
+    // The same identity cannot read another Application...
+    let out = Command::new(&statusctl)
+        .args([
+            "collect",
+            "argocd",
+            "--app",
+            "someone-elses",
+            "--namespace",
+            ARGOCD,
+        ])
+        .args(kubeconfig_flag)
+        .env_clear()
+        .output()
+        .expect("run statusctl");
+    assert_eq!(out.status.code(), Some(5), "not refused:\n{}", text(&out));
     assert!(
-        out.status.success(),
-        "second push (updates) failed:\n{}",
+        text(&out).contains("get applications.argoproj.io \"someone-elses\""),
+        "{}",
         text(&out)
     );
-
-    // The same identity cannot write the Helm-owned ConfigMap, or any other.
+    // ...nor write the Helm-owned ConfigMap, or any other.
     for other in ["gitops-status-server", "kube-root-ca.crt", "anything-else"] {
         let out = Command::new(&statusctl)
             .args(["push"])
@@ -162,15 +247,10 @@ fn post_sync_job_renders_and_pushes_with_the_push_role_only() {
             .env_clear()
             .output()
             .expect("run statusctl");
-        assert!(
-            !out.status.success(),
-            "pushing to {other} was allowed:\n{}",
-            text(&out)
-        );
         assert_eq!(
             out.status.code(),
             Some(5),
-            "not an auth failure:\n{}",
+            "pushing to {other} was not refused:\n{}",
             text(&out)
         );
         assert!(api.configmap(NAMESPACE, other).is_none());

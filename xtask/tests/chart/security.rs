@@ -207,7 +207,11 @@ fn push_role_is_limited_to_the_live_configmap() {
         namespace: "monitoring",
         ..Install::default()
     });
-    let roles = of_kind(&docs, "Role");
+    // The release namespace's: the collect Role is in Argo CD's (argocd.rs checks it).
+    let roles: Vec<&Value> = of_kind(&docs, "Role")
+        .into_iter()
+        .filter(|r| r["metadata"]["namespace"] == "monitoring")
+        .collect();
     assert_eq!(roles.len(), 1);
     let rules = roles[0]["rules"].as_sequence().expect("rules");
     assert_eq!(rules.len(), 1);
@@ -246,9 +250,9 @@ fn push_role_is_limited_to_the_live_configmap() {
     assert_eq!(test_pod["spec"]["automountServiceAccountToken"], false);
 }
 
-/// The PostSync Job renders then pushes, with the flags statusctl takes.
+/// The PostSync Job collects the Application then pushes it, with the flags statusctl takes.
 #[test]
-fn post_sync_job_renders_then_pushes() {
+fn post_sync_job_collects_then_pushes() {
     let docs = render(&Install {
         values: ALL_FEATURES,
         namespace: "monitoring",
@@ -276,21 +280,12 @@ fn post_sync_job_renders_then_pushes() {
         args(&spec["initContainers"][0]),
         [
             "/statusctl",
-            "render",
-            "--repo",
-            "production-apps",
-            "--server",
-            "prod-cluster-01",
-            "--sync-status",
-            "Synced",
-            "--health-status",
-            "Healthy",
-            "--revision",
-            "$ARGOCD_APP_REVISION",
-            "--environment",
-            "production",
-            "--message",
-            "Synced by Argo CD",
+            "collect",
+            "argocd",
+            "--app",
+            "storefront",
+            "--namespace",
+            "argocd",
             "--output-file",
             "/shared/status.json"
         ]

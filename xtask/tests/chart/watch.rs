@@ -46,10 +46,17 @@ fn env(docs: &[Value]) -> Vec<String> {
         .collect()
 }
 
-/// Whether the values of a matrix case turn watching on.
+/// Whether the values of a matrix case turn watching ConfigMaps on.
 fn watches(values: &str) -> bool {
     let values: Value = serde_yaml::from_str(values).unwrap_or(Value::Null);
     values["watch"]["enabled"].as_bool() == Some(true)
+}
+
+/// Whether the values of a matrix case make the server read the API: it watches ConfigMaps, or
+/// Argo CD's Applications.
+fn reads_api(values: &str) -> bool {
+    let parsed: Value = serde_yaml::from_str(values).unwrap_or(Value::Null);
+    watches(values) || parsed["argocd"]["watch"]["enabled"].as_bool() == Some(true)
 }
 
 #[test]
@@ -151,8 +158,9 @@ fn the_watch_role_reads_configmaps_in_the_release_namespace_and_nothing_else() {
     }
 }
 
-/// The API token is mounted in the server pods when watching, and only then; the
-/// ServiceAccount itself keeps it off, so that no other pod running as it gets one.
+/// The API token is mounted in the server pods when watching (ConfigMaps or Argo CD's
+/// Applications), and only then; the ServiceAccount itself keeps it off, so that no other pod
+/// running as it gets one.
 #[test]
 fn the_token_is_mounted_only_when_watching() {
     for case in matrix() {
@@ -160,7 +168,7 @@ fn the_token_is_mounted_only_when_watching() {
         let spec = pod_spec_of_any_name(&docs);
         assert_eq!(
             spec["automountServiceAccountToken"].as_bool(),
-            Some(watches(case.install.values)),
+            Some(reads_api(case.install.values)),
             "{}",
             case.name
         );

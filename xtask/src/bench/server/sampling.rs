@@ -2,8 +2,7 @@
 //! resident memory (idle and under load) and the CPU time it spends (so CPU per request can be
 //! reported, the steadier figure on a shared machine).
 
-use std::process::Command;
-
+use crate::bench::proc::{cpu_ticks, vm_rss_kib};
 use crate::host::ChildProcess;
 
 /// A running server: stopped when dropped.
@@ -43,41 +42,4 @@ impl Running {
     pub(super) fn stop(&mut self) {
         self.process.stop();
     }
-}
-
-fn vm_rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-/// utime + stime of a process (all its threads), from `/proc/PID/stat`.
-fn cpu_ticks(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            // The command name is in parentheses and may hold spaces: split after it.
-            let rest = &s[s.rfind(')')? + 2..];
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let utime: u64 = fields.get(11)?.parse().ok()?;
-            let stime: u64 = fields.get(12)?.parse().ok()?;
-            Some(utime + stime)
-        })
-        .unwrap_or(0)
-}
-
-/// Clock ticks per second for `/proc/PID/stat` (`getconf CLK_TCK`, 100 on Linux).
-pub(super) fn clock_ticks_per_second() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
 }

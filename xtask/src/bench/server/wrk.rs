@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::sampling::{Running, clock_ticks_per_second};
+use super::sampling::Running;
 use super::servers::Tools;
 use super::{CLIENT_CPU, CONNECTIONS};
+use crate::bench::proc::clock_ticks_per_second;
 
 /// What one wrk run measured, or why it does not count.
 pub(super) enum Outcome {

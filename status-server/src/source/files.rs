@@ -1,5 +1,6 @@
-//! Live reload: a thread that re-scans the sources when inotify reports a change (and every
-//! `--rescan-interval` regardless), then swaps the new snapshot in atomically.
+//! The file source (`--file`, `--dir`): a thread that re-scans the directories with
+//! `store.rs` when inotify reports a change (and every `--rescan-interval` regardless), and
+//! sends the publisher the file layer whenever it changed.
 //!
 //! Kubelet updates a ConfigMap volume by writing a new timestamped directory and renaming a
 //! `..data_tmp` symlink over `..data`; that rename is an event on the mounted directory itself,
@@ -8,17 +9,14 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
 use notify::{RecursiveMode, Watcher};
 
-use crate::metrics::Metrics;
-use crate::snapshot::Snapshot;
-use crate::store::{DocumentStore, ScanReport};
+use super::{Health, SourceId, Update};
+use crate::store::{DocumentStore, FileLayer, ScanReport};
 
 /// How long to wait after an event for the rest of its burst (kubelet's swap is several events).
 const SETTLE: Duration = Duration::from_millis(15);
@@ -28,19 +26,20 @@ enum Message {
     Stop,
 }
 
-/// The reload thread; stopped when dropped.
+/// The file source's thread; stopped when dropped.
 #[derive(Debug)]
-pub(crate) struct Reloader {
+pub(crate) struct FileSource {
     tx: Sender<Message>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Reloader {
-    /// Loads the documents once (before returning), then watches the store's sources.
+impl FileSource {
+    /// Scans once (and sends the result before returning, so the publisher has the files
+    /// first), then watches the store's directories.
     pub(crate) fn start(
         store: DocumentStore,
-        snapshot: Arc<ArcSwap<Snapshot>>,
-        metrics: Arc<Metrics>,
+        source: SourceId,
+        publisher: Sender<Update>,
         interval: Duration,
     ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel();
@@ -48,7 +47,7 @@ impl Reloader {
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             match event {
                 Ok(event) if event.kind.is_access() => {}
-                // A send error means the reloader stopped; nothing left to tell.
+                // A send error means the file source stopped; nothing left to tell.
                 Ok(_) => drop(events.send(Message::Changed)),
                 Err(e) => {
                     tracing::warn!(error = %e, "file watch error; relying on periodic re-scan");
@@ -65,8 +64,10 @@ impl Reloader {
         };
         let mut worker = Worker {
             store,
-            snapshot,
-            metrics,
+            layer: FileLayer::empty(),
+            health: None,
+            source,
+            publisher,
             watcher,
             watched: BTreeSet::new(),
             warned_missing: BTreeSet::new(),
@@ -75,7 +76,7 @@ impl Reloader {
         worker.watch_sources();
         worker.reload();
         let thread = std::thread::Builder::new()
-            .name("reload".into())
+            .name("files".into())
             .spawn(move || {
                 loop {
                     match rx.recv_timeout(interval) {
@@ -103,7 +104,7 @@ fn drain(rx: &mpsc::Receiver<Message>) -> bool {
     rx.try_iter().any(|m| matches!(m, Message::Stop))
 }
 
-impl Drop for Reloader {
+impl Drop for FileSource {
     fn drop(&mut self) {
         drop(self.tx.send(Message::Stop));
         if let Some(thread) = self.thread.take() {
@@ -114,8 +115,12 @@ impl Drop for Reloader {
 
 struct Worker {
     store: DocumentStore,
-    snapshot: Arc<ArcSwap<Snapshot>>,
-    metrics: Arc<Metrics>,
+    /// What the last scan found.
+    layer: FileLayer,
+    /// The health last sent (`None` before the first scan).
+    health: Option<Health>,
+    source: SourceId,
+    publisher: Sender<Update>,
     watcher: Option<notify::RecommendedWatcher>,
     watched: BTreeSet<PathBuf>,
     warned_missing: BTreeSet<PathBuf>,
@@ -145,9 +150,8 @@ impl Worker {
     }
 
     fn reload(&mut self) {
-        let previous = self.snapshot.load_full();
         let started = std::time::Instant::now();
-        let (next, report) = self.store.scan(&previous);
+        let (next, report) = self.store.scan(&self.layer);
         tracing::debug!(
             changed = report.changed.len(),
             elapsed_us = started.elapsed().as_micros(),
@@ -155,26 +159,22 @@ impl Worker {
         );
         self.note_missing(&report);
         self.watch_sources();
-        for (key, err) in &report.rejected {
-            self.metrics.rejected(key);
-            let current = next.as_ref().unwrap_or(&previous);
-            let serving = current.slots.get(key).is_some_and(|s| s.served.is_some());
-            if serving {
-                tracing::error!(document = %key, path = %err.path.display(), error = %err.message,
-                    "rejected invalid document; still serving the last good version");
-            } else {
-                tracing::error!(document = %key, path = %err.path.display(), error = %err.message,
-                    "rejected invalid document; it answers 503 until a valid version arrives");
-            }
-        }
+        let health = health(&report);
+        let changed = next.is_some();
         if let Some(next) = next {
-            log_changes(&previous, &next, &report);
-            self.snapshot.store(Arc::new(next));
-            // A snapshot that only remembers a new directory listing changed nothing served.
-            if !report.changed.is_empty() {
-                self.metrics.reloaded();
-            }
+            self.layer = next;
         }
+        if !changed && report.rejected.is_empty() && self.health.as_ref() == Some(&health) {
+            return;
+        }
+        self.health = Some(health.clone());
+        // A send error means the publisher stopped: the server is shutting down.
+        let _ = self.publisher.send(Update::Files {
+            source: self.source,
+            slots: changed.then(|| self.layer.slots.clone()),
+            rejected: report.rejected,
+            health,
+        });
     }
 
     fn note_missing(&mut self, report: &ScanReport) {
@@ -199,20 +199,23 @@ impl Worker {
     }
 }
 
-/// Logs one line per key whose served version changed.
-pub(crate) fn log_changes(previous: &Snapshot, next: &Snapshot, report: &ScanReport) {
-    for key in &report.changed {
-        let before = previous.slots.get(key).and_then(|s| s.served.as_ref());
-        let after = next.slots.get(key).and_then(|s| s.served.as_ref());
-        match (before, after) {
-            (None, Some(entry)) => {
-                tracing::info!(document = %key, bytes = entry.body.bytes.len(), "serving document")
-            }
-            (Some(_), None) => tracing::info!(document = %key, "document removed"),
-            (Some(a), Some(b)) if !Arc::ptr_eq(a, b) => {
-                tracing::info!(document = %key, bytes = b.body.bytes.len(), "document updated")
-            }
-            _ => {}
-        }
+/// The file source is up while every directory that exists can be listed (a missing one is
+/// not an error: the chart's optional `-live` mount before the first push).
+fn health(report: &ScanReport) -> Health {
+    let error = (!report.unlistable.is_empty()).then(|| {
+        let dirs: Vec<String> = report
+            .unlistable
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        format!(
+            "cannot list {}; serving what it last listed",
+            dirs.join(", ")
+        )
+    });
+    Health {
+        up: error.is_none(),
+        error,
+        ..Health::default()
     }
 }
