@@ -18,7 +18,7 @@ const CARGO_MUTANTS: (&str, &str) = ("cargo-mutants", "27.1.0");
 /// The crates examined, and the test targets their mutants run against.
 const CRATES: [(&str, &[&str]); 3] = [
     ("status-core", &["--lib", "--tests"]),
-    ("statusctl", &["--bins", "--test", "kube"]),
+    ("statusctl", &["--lib", "--test", "kube"]),
     ("status-server", &["--lib", "--test", "api"]),
 ];
 
