@@ -17,13 +17,14 @@ const CARGO_FUZZ: (&str, &str) = ("cargo-fuzz", "0.13.2");
 /// The targets and their `-max_len`, in the order they run. `fuzz_checks::TARGETS` is the
 /// authority (a test checks that this list follows it); xtask does not depend on it, which
 /// would build the whole server into `cargo xtask`.
-pub(crate) const TARGETS: [(&str, usize); 6] = [
+pub(crate) const TARGETS: [(&str, usize); 7] = [
     ("validate", 1024 * 1024 + 64),
     ("document", 4096),
     ("argocd", 16 * 1024),
     ("shared_rules", 512),
     ("kube_names", 512),
     ("http_request", 2048),
+    ("credentials", 8192),
 ];
 
 const USAGE: &str =

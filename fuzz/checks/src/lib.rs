@@ -6,11 +6,13 @@
 //! committed input, so a property is written once and CI checks it without nightly. Inputs
 //! that ever crashed a target are named tests in `tests/regressions.rs`.
 
+mod credentials;
 mod document;
 mod http;
 mod names;
 mod rules;
 
+pub use credentials::credentials;
 pub use document::{argocd, document, validate};
 pub use http::http_request;
 pub use names::kube_names;
@@ -61,6 +63,11 @@ pub const TARGETS: &[Target] = &[
         name: "http_request",
         check: http_request,
         max_len: 2048,
+    },
+    Target {
+        name: "credentials",
+        check: credentials,
+        max_len: 8192,
     },
 ];
 
