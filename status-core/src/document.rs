@@ -65,12 +65,13 @@ pub struct StatusDocument {
     /// Whether the live state matches the repository.
     pub(crate) sync_status: SyncStatus,
     /// How many resources or files differ between the repository and the live state.
+    #[schemars(range(max = 9_007_199_254_740_991u64))]
     pub(crate) drift_count: u64,
     /// The files (or resources) that differ; may be empty.
     pub(crate) files: Vec<NonEmptyString>,
     /// When the status was last checked, as an RFC 3339 timestamp.
     #[serde(serialize_with = "serialize_timestamp")]
-    #[schemars(with = "String", extend("format" = "date-time"))]
+    #[schemars(with = "String", extend("format" = "date-time", "pattern" = crate::timestamp::PATTERN))]
     pub(crate) last_check: DateTime<FixedOffset>,
     /// The Argo CD Application, or any deployable unit's name, that this document describes.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -240,7 +241,7 @@ impl StatusDocument {
                         Some(SyncStatus::from_canonical(&s).ok_or_else(|| mismatch(field))?);
                 }
                 Field::DriftCount => {
-                    drift_count = Some(value.as_u64().ok_or_else(|| mismatch(field))?);
+                    drift_count = Some(rules::drift_value(&value).ok_or_else(|| mismatch(field))?);
                 }
                 Field::Files => {
                     let Value::Array(items) = value else {
@@ -259,8 +260,7 @@ impl StatusDocument {
                 }
                 Field::LastCheck => {
                     let s = string(field, value)?;
-                    last_check =
-                        Some(DateTime::parse_from_rfc3339(&s).map_err(|_| mismatch(field))?);
+                    last_check = Some(crate::timestamp::check(&s).map_err(|_| mismatch(field))?);
                 }
                 Field::HealthStatus => {
                     health_status = match optional(field, value)? {

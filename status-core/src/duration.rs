@@ -121,13 +121,15 @@ pub fn parse(text: &str) -> Result<Duration, Error> {
         // A number too long for u64 is far beyond the bound whatever its unit.
         let n = number.parse::<u64>().map_or(u128::MAX, u128::from);
         total = total.saturating_add(n.saturating_mul(unit_ms));
-        if total > MAX.as_millis() {
-            return Err(fail(
-                "it is longer than 10 years, the longest accepted".to_owned(),
-            ));
-        }
         parts += 1;
         rest = after;
+    }
+    // The bound is judged once the whole text is known to be a duration: `99999d-1` is refused
+    // for its sign, not for its length (found by fuzzing).
+    if total > MAX.as_millis() {
+        return Err(fail(
+            "it is longer than 10 years, the longest accepted".to_owned(),
+        ));
     }
     // At most MAX, so it fits in a u64 of milliseconds.
     Ok(Duration::from_millis(
@@ -216,6 +218,9 @@ mod tests {
     #[test]
     fn bad_inputs_say_why() {
         for (text, why) in [
+            ("53620d026-04", "signs are not accepted"),
+            ("99999d1x", "unknown unit `x`"),
+            ("99999d 1s", "white space is not accepted"),
             ("", "it is empty"),
             (" 10s", "white space is not accepted"),
             ("10 s", "white space is not accepted"),

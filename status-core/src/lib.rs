@@ -32,8 +32,9 @@
 //! [`StatusDocument::builder`] all apply the same rules, and a document's fields are read
 //! through methods. [`Report`] and [`Finding`] are likewise made only by this crate.
 //!
-//! Two rules the programs share live here too: [`duration`], the spelling of how old a document
-//! may be, and [`is_document_key`], which ConfigMap keys are documents. And [`argocd`] maps an
+//! Three rules the programs share live here too: [`duration`], the spelling of how old a document
+//! may be, [`timestamp`], the spelling of `last_check` every reader parses, and
+//! [`is_document_key`], which ConfigMap keys are documents. And [`argocd`] maps an
 //! Argo CD Application to the document of what Argo CD observed.
 //!
 //! # Public dependencies
@@ -61,6 +62,7 @@ mod report;
 mod rules;
 mod schema;
 mod statuses;
+pub mod timestamp;
 mod validate;
 
 pub use chrono;
@@ -73,6 +75,7 @@ pub use key::{document_name, is_document_key};
 pub use non_empty::NonEmptyString;
 pub use printable::printable;
 pub use report::Report;
+pub use rules::MAX_DRIFT_COUNT;
 pub use statuses::{HealthStatus, SyncStatus};
 pub use validate::{MAX_DOCUMENT_BYTES, Validator};
 
@@ -127,6 +130,14 @@ pub enum Error {
         /// The text given.
         input: String,
         /// What is wrong with it.
+        reason: String,
+    },
+    /// A timestamp is not in the [`timestamp`] profile (the spelling every reader parses).
+    #[error("{}", timestamp::message(.input, .reason))]
+    InvalidTimestamp {
+        /// The text given.
+        input: String,
+        /// What is wrong with it, and its fix when only the spelling is wrong.
         reason: String,
     },
 }

@@ -90,6 +90,17 @@ pub(crate) fn line_columns(src: &str, offsets: &[usize]) -> Vec<(usize, usize)> 
     out
 }
 
+/// The byte offset of 1-based `line` and byte `column` (as serde_json counts them) in `src`,
+/// clamped to the source and to a character boundary; `None` for a line that is not there.
+pub(crate) fn byte_offset(src: &str, line: usize, column: usize) -> Option<usize> {
+    let start = match line.checked_sub(1)? {
+        0 => 0,
+        n => src.match_indices('\n').nth(n - 1)?.0 + 1,
+    };
+    let offset = (start + column.saturating_sub(1)).min(src.len().checked_sub(1)?);
+    (0..=offset).rev().find(|&i| src.is_char_boundary(i))
+}
+
 /// The byte offset of the value at `path` in well-formed JSON `src`; for a path that does not
 /// exist, the offset of the deepest value on the way that does. Scans from the start: use
 /// [`Index`] for the paths validation reports.
@@ -144,7 +155,12 @@ impl Index {
         if scanner.eat(b'{').is_none() {
             return index;
         }
-        while let Some(member) = scanner.member() {
+        // Every member takes at least one byte, so the source's length bounds the loop even if
+        // the scanner stopped advancing: a scanner bug costs positions, never a hang.
+        for _ in 0..src.len() {
+            let Some(member) = scanner.member() else {
+                break;
+            };
             index.by_key.insert(member.key.clone(), index.members.len());
             index.members.push(member);
             if scanner.eat(b',').is_none() {
@@ -152,6 +168,32 @@ impl Index {
             }
         }
         index
+    }
+
+    /// The path of the member (or array item of a member) that the byte `offset` is in: the
+    /// deepest path the index knows, `$` before the first member.
+    pub(crate) fn path_at(&self, offset: usize) -> Path {
+        let root = Path::root();
+        let Some(member) = self.members.iter().rev().find(|m| m.value_offset <= offset) else {
+            return root;
+        };
+        let path = root.key(&member.key);
+        match member.items.iter().rposition(|&item| item <= offset) {
+            Some(i) => path.index(i),
+            None => path,
+        }
+    }
+
+    /// The number that member `key`'s value starts with, as written (the last member of that
+    /// name, the one serde_json keeps): the whole value when it is a number, else empty.
+    pub(crate) fn literal<'s>(&self, src: &'s str, key: &str) -> Option<&'s str> {
+        let member = &self.members[*self.by_key.get(key)?];
+        let rest = src.get(member.value_offset..)?;
+        let len = rest
+            .bytes()
+            .take_while(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
+            .count();
+        Some(&rest[..len])
     }
 
     /// The offset of `path` (members and their items directly; deeper paths by a scan).
@@ -174,15 +216,24 @@ struct Scanner<'a> {
     i: usize,
 }
 
+// Every loop here is bounded by the length of the source (a `for` over it, or over a count no
+// larger): a scanner bug returns `None`, and the finding goes without a position, instead of
+// hanging the validation (and with it a server's reload).
 impl Scanner<'_> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
+    fn rest(&self) -> &[u8] {
+        self.b.get(self.i..).unwrap_or_default()
+    }
+
     fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.i += 1;
-        }
+        self.i += self
+            .rest()
+            .iter()
+            .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+            .count();
     }
 
     fn eat(&mut self, byte: u8) -> Option<()> {
@@ -201,22 +252,24 @@ impl Scanner<'_> {
         let mut items = Vec::new();
         if self.peek() == Some(b'[') {
             self.i += 1;
-            loop {
-                self.ws();
-                if self.peek() == Some(b']') {
-                    self.i += 1;
-                    break;
-                }
-                items.push(self.i);
-                self.skip_value()?;
-                self.ws();
-                match self.peek()? {
-                    b',' => self.i += 1,
-                    b']' => {
-                        self.i += 1;
-                        break;
+            self.ws();
+            if self.peek() == Some(b']') {
+                self.i += 1;
+            } else {
+                // Each item takes at least one byte.
+                for _ in 0..self.b.len() {
+                    self.ws();
+                    items.push(self.i);
+                    self.skip_value()?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            break;
+                        }
+                        _ => return None,
                     }
-                    _ => return None,
                 }
             }
         } else {
@@ -235,7 +288,7 @@ impl Scanner<'_> {
         match segment {
             Segment::Key(wanted) => {
                 self.eat(b'{')?;
-                loop {
+                for _ in 0..self.b.len() {
                     self.ws();
                     let key = self.string()?;
                     self.eat(b':')?;
@@ -246,6 +299,7 @@ impl Scanner<'_> {
                     self.skip_value()?;
                     self.eat(b',')?;
                 }
+                None
             }
             Segment::Index(wanted) => {
                 self.eat(b'[')?;
@@ -264,47 +318,70 @@ impl Scanner<'_> {
     fn string(&mut self) -> Option<String> {
         let start = self.i;
         self.skip_string()?;
-        serde_json::from_slice(&self.b[start..self.i]).ok()
+        serde_json::from_slice(self.b.get(start..self.i)?).ok()
     }
 
+    /// Moves past a string token (from its opening quote).
     fn skip_string(&mut self) -> Option<()> {
         if self.peek() != Some(b'"') {
             return None;
         }
-        self.i += 1;
-        loop {
-            match self.peek()? {
-                b'\\' => self.i += 2,
+        let mut escaped = false;
+        for (k, &c) in self.rest().iter().enumerate().skip(1) {
+            match c {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
                 b'"' => {
-                    self.i += 1;
+                    self.i += k + 1;
                     return Some(());
                 }
-                _ => self.i += 1,
+                _ => {}
             }
         }
+        None
     }
 
+    /// Moves past one value: a string or a container to just after its end, a scalar to the
+    /// `,`, `}` or `]` that follows it.
     fn skip_value(&mut self) -> Option<()> {
         let mut depth = 0usize;
-        loop {
-            match self.peek()? {
-                b'"' => self.skip_string()?,
+        let (mut in_string, mut escaped) = (false, false);
+        for (k, &c) in self.rest().iter().enumerate() {
+            let done = match c {
+                _ if escaped => {
+                    escaped = false;
+                    false
+                }
+                b'\\' if in_string => {
+                    escaped = true;
+                    false
+                }
+                b'"' => {
+                    in_string = !in_string;
+                    !in_string && depth == 0
+                }
+                _ if in_string => false,
                 b'{' | b'[' => {
                     depth += 1;
-                    self.i += 1;
+                    false
                 }
                 b'}' | b']' if depth > 0 => {
                     depth -= 1;
-                    self.i += 1;
+                    depth == 0
                 }
-                b',' | b'}' | b']' if depth == 0 => return Some(()),
-                _ => self.i += 1,
-            }
-            if depth == 0 && matches!(self.b.get(self.i.wrapping_sub(1)), Some(b'"' | b'}' | b']'))
-            {
+                // A scalar ends where its container goes on: not consumed.
+                b',' | b'}' | b']' if depth == 0 => {
+                    self.i += k;
+                    return Some(());
+                }
+                _ => false,
+            };
+            if done {
+                self.i += k + 1;
                 return Some(());
             }
         }
+        None
     }
 }
 

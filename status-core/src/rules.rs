@@ -16,11 +16,27 @@ use serde_json::{Map, Value};
 use crate::finding::{Code, Finding};
 use crate::locate::Path;
 use crate::statuses::{health_status_spellings, sync_status_spellings};
+use crate::timestamp;
 use crate::{HealthStatus, SyncStatus};
 
 /// How far in the future `last_check` may be before it is reported (clock skew between CI
 /// runners and the cluster is common and harmless).
 const FUTURE_TOLERANCE_SECONDS: i64 = 5 * 60;
+
+/// The largest `drift_count`: 2^53 - 1, the largest whole number every JSON reader holds exactly
+/// (JavaScript's `Number.MAX_SAFE_INTEGER`; RFC 7493's I-JSON advises no larger integer). Above
+/// it, JavaScript reads another number than the one written.
+///
+/// ```
+/// use status_core::{MAX_DRIFT_COUNT, StatusDocument, SyncStatus};
+///
+/// let t = status_core::timestamp::parse("2026-04-21T12:30:00Z")?;
+/// let builder = StatusDocument::builder("apps", "prod", SyncStatus::OutOfSync, t);
+/// assert!(builder.clone().drift_count(MAX_DRIFT_COUNT).build().is_ok());
+/// assert!(builder.drift_count(MAX_DRIFT_COUNT + 1).build().is_err());
+/// # Ok::<(), status_core::Error>(())
+/// ```
+pub const MAX_DRIFT_COUNT: u64 = (1 << 53) - 1;
 
 /// What an entry of `files` must be.
 const FILE_ENTRY: &str = "a non-empty string (a file name)";
@@ -70,7 +86,7 @@ fields! {
     Repo = ("repo", true, "a non-empty string"),
     Server = ("server", true, "a non-empty string"),
     SyncStatus = ("sync_status", true, concat!("one of ", sync_status_spellings!())),
-    DriftCount = ("drift_count", true, "a whole number >= 0"),
+    DriftCount = ("drift_count", true, "a whole number from 0 to 9007199254740991, written as an integer"),
     Files = ("files", true, "an array of non-empty strings"),
     LastCheck = ("last_check", true, "an RFC 3339 timestamp such as 2026-04-21T10:00:00Z"),
     App = ("app", false, "a non-empty string"),
@@ -99,6 +115,12 @@ pub(crate) trait Sink {
     /// Takes a finding about the value at `at` (for a missing field, the object it is missing
     /// from).
     fn found(&mut self, finding: Finding, at: &Path);
+
+    /// The source text of the top-level member `key`'s value, when there is source text: how a
+    /// number was spelled, which its parsed value forgets (`-0.0` and `-0` parse alike).
+    fn literal(&self, _key: &str) -> Option<&str> {
+        None
+    }
 }
 
 /// Collects findings without positions.
@@ -142,6 +164,8 @@ struct Rules<'s, S: Sink> {
 impl<S: Sink> Rules<'_, S> {
     fn object(&mut self, object: &Map<String, Value>) {
         let root = Path::root();
+        // The count, once its rule accepted it: the consistency checks judge only a real one.
+        let mut drift = None;
         for field in Field::ALL {
             if field.required() && !object.contains_key(field.name()) {
                 let name = field.name();
@@ -166,7 +190,7 @@ impl<S: Sink> Rules<'_, S> {
                     self.non_empty_string(field, &path, value)
                 }
                 Some(Field::SyncStatus) => self.sync_status(&path, value),
-                Some(Field::DriftCount) => self.drift_count(&path, value),
+                Some(Field::DriftCount) => drift = self.drift_count(&path, value),
                 Some(Field::Files) => self.files(&path, value),
                 Some(Field::LastCheck) => self.last_check(&path, value),
                 Some(Field::HealthStatus) => self.health_status(&path, value),
@@ -191,11 +215,10 @@ impl<S: Sink> Rules<'_, S> {
                 ),
             }
         }
-        self.consistency(object);
+        self.consistency(object, drift);
     }
 
-    fn consistency(&mut self, object: &Map<String, Value>) {
-        let drift = object.get(Field::DriftCount.name()).and_then(Value::as_u64);
+    fn consistency(&mut self, object: &Map<String, Value>, drift: Option<u64>) {
         let files = object.get(Field::Files.name()).and_then(Value::as_array);
         if let (Some(drift), Some(files)) = (drift, files)
             && (drift as usize) < files.len()
@@ -204,8 +227,8 @@ impl<S: Sink> Rules<'_, S> {
                 Code::DriftBelowFiles,
                 &Path::root().key(Field::DriftCount.name()),
                 format!(
-                    "drift_count is {drift} but files lists {} entries; drift_count counts the drifted files",
-                    files.len()
+                    "drift_count is {drift} but files lists {}; drift_count counts the drifted files",
+                    plural(files.len(), "entry", "entries")
                 ),
             );
         }
@@ -255,25 +278,57 @@ impl<S: Sink> Rules<'_, S> {
         );
     }
 
-    fn drift_count(&mut self, path: &Path, value: &Value) {
+    /// Checks `drift_count`; the count when it is one (for the consistency checks).
+    fn drift_count(&mut self, path: &Path, value: &Value) -> Option<u64> {
         let expected = Field::DriftCount.expected();
-        match value {
-            Value::Number(n) if n.is_u64() => {}
-            Value::Number(n) if n.is_i64() => self.push(
-                Code::NegativeDriftCount,
-                path,
-                format!("drift_count is {n}; expected {expected}"),
-            ),
-            Value::Number(n) => self.push(
-                Code::WrongType,
-                path,
-                format!(
-                    "drift_count is {n}; expected {expected} (no fraction, at most {})",
-                    u64::MAX
-                ),
-            ),
-            other => self.wrong_type(path, expected, other),
-        }
+        let Value::Number(n) = value else {
+            self.wrong_type(path, expected, value);
+            return None;
+        };
+        // How the number was written, when there is source text: its value forgets.
+        let literal = self.sink.literal(Field::DriftCount.name());
+        let shown = literal.map_or_else(|| n.to_string(), str::to_owned);
+        let is_integer_literal = |l: &str| {
+            let digits = l.strip_prefix('-').unwrap_or(l);
+            !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit())
+        };
+        let f = n.as_f64().unwrap_or(f64::NAN);
+        let count = match n.as_u64() {
+            // A number beyond f64 that validation replaced by 0 (and reports on its own).
+            Some(_) if literal.is_some_and(|l| !is_integer_literal(l)) => return None,
+            Some(count) if count > MAX_DRIFT_COUNT => {
+                self.push(Code::WrongType, path, too_large(&shown));
+                return None;
+            }
+            Some(count) => return Some(count),
+            // JSON's `-0` is the value 0, as JSON Schema and every reader take it; a `-0.0`
+            // is another spelling of it, refused below as `1.0` is.
+            None if f == 0.0 && literal.is_none_or(is_integer_literal) => return Some(0),
+            None if n.is_i64() || f < 0.0 => {
+                self.push(
+                    Code::NegativeDriftCount,
+                    path,
+                    format!("drift_count is {shown}; expected {expected}"),
+                );
+                return None;
+            }
+            None => f,
+        };
+        let message = if count.fract() != 0.0 {
+            format!("drift_count is {shown}, which has a fraction; expected {expected}")
+        } else if count > MAX_DRIFT_COUNT as f64 {
+            too_large(&shown)
+        } else {
+            // A whole number written with a fraction or an exponent (`1.0`, `1e2`): JSON
+            // Schema's `integer` is a value and accepts it, but readers decoding into integers
+            // do not (the one deliberate difference from the schema, in docs/schema.md).
+            format!(
+                "drift_count is written {shown}; write it as the integer {}, digits only (Go's encoding/json and other readers that decode it into an integer refuse a fraction or an exponent)",
+                count as u64
+            )
+        };
+        self.push(Code::WrongType, path, message);
+        None
     }
 
     fn files(&mut self, path: &Path, value: &Value) {
@@ -306,7 +361,7 @@ impl<S: Sink> Rules<'_, S> {
         let Value::String(s) = value else {
             return self.wrong_type(path, Field::LastCheck.expected(), value);
         };
-        match DateTime::parse_from_rfc3339(s) {
+        match timestamp::check(s) {
             Ok(t) => {
                 let now = self.now.unwrap_or_else(Utc::now);
                 if t.with_timezone(&Utc) > now + Duration::seconds(FUTURE_TOLERANCE_SECONDS) {
@@ -320,20 +375,14 @@ impl<S: Sink> Rules<'_, S> {
                     );
                 }
             }
-            Err(e) => {
-                // The commonest mistake is a local time without an offset; say so plainly.
-                let why =
-                    if chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").is_ok() {
-                        "it has no UTC offset; add Z for UTC or an offset such as +02:00".to_owned()
-                    } else {
-                        e.to_string()
-                    };
-                self.push(
-                    Code::InvalidTimestamp,
-                    path,
-                    format!("last_check {s:?} is not an RFC 3339 timestamp ({why}); expected a date, time and offset such as \"2026-04-21T10:00:00Z\""),
-                )
-            }
+            Err(reason) => self.push(
+                Code::InvalidTimestamp,
+                path,
+                format!(
+                    "last_check {}",
+                    timestamp::message(s, &timestamp::explain(s, &reason))
+                ),
+            ),
         }
     }
 
@@ -365,6 +414,30 @@ impl<S: Sink> Rules<'_, S> {
     }
 }
 
+/// The value of a `drift_count` the rules accept: a whole number, or JSON's `-0`.
+pub(crate) fn drift_value(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| *f == 0.0 && f.is_sign_negative())
+                .map(|_| 0)
+        }),
+        _ => None,
+    }
+}
+
+/// The finding's message for a `drift_count` above [`MAX_DRIFT_COUNT`].
+fn too_large(n: impl std::fmt::Display) -> String {
+    format!(
+        "drift_count is {n}; expected at most {MAX_DRIFT_COUNT} (2^53 - 1, the largest whole number every JSON reader holds exactly)"
+    )
+}
+
+/// "1 entry", "2 entries".
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// "a number (3)", "a string (\"x\")", "an array", for messages.
 pub(crate) fn describe(value: &Value) -> String {
     fn clip(s: &str) -> String {
@@ -379,7 +452,7 @@ pub(crate) fn describe(value: &Value) -> String {
         Value::Bool(b) => format!("a boolean ({b})"),
         Value::Number(n) => format!("a number ({n})"),
         Value::String(s) => format!("a string ({:?})", clip(s)),
-        Value::Array(a) => format!("an array of {} items", a.len()),
+        Value::Array(a) => format!("an array of {}", plural(a.len(), "item", "items")),
         Value::Object(_) => "an object".to_owned(),
     }
 }

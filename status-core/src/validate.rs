@@ -13,7 +13,7 @@ use crate::StatusDocument;
 use crate::finding::{Code, Finding};
 use crate::locate::{Index, Path, line_columns};
 use crate::report::Report;
-use crate::rules::{self, Sink, describe, required_fields};
+use crate::rules::{self, Field, Sink, describe, required_fields};
 
 /// The largest document accepted: a ConfigMap holds at most 1 MiB of data in all.
 pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
@@ -74,6 +74,7 @@ impl Validator {
             index: Index::default(),
             findings: Vec::new(),
             offsets: Vec::new(),
+            out_of_range: Vec::new(),
         };
         let document = check.run(self, bytes);
         let mut findings = check.positioned();
@@ -96,6 +97,8 @@ struct Check<'a> {
     findings: Vec<Finding>,
     /// For each finding, the byte offset its line and column are still to be computed from.
     offsets: Vec<Option<usize>>,
+    /// Numbers beyond f64 met while parsing: where each starts, and its text.
+    out_of_range: Vec<(usize, String)>,
 }
 
 impl<'a> Check<'a> {
@@ -130,15 +133,19 @@ impl<'a> Check<'a> {
 
     fn run(&mut self, settings: &Validator, bytes: &'a [u8]) -> Option<StatusDocument> {
         if bytes.len() > settings.max_bytes {
-            self.add(Finding::new(
-                Code::TooLarge,
-                "$",
+            // Only "more than": a caller that bounds its read (as it should) hands over the
+            // limit plus one byte, not the size of what it was reading.
+            let message = if settings.max_bytes == MAX_DOCUMENT_BYTES {
                 format!(
-                    "the document is {} bytes; a ConfigMap holds at most {} bytes (1 MiB) in all",
-                    bytes.len(),
-                    settings.max_bytes
-                ),
-            ));
+                    "the document is larger than 1 MiB ({MAX_DOCUMENT_BYTES} bytes), the most a ConfigMap holds in all"
+                )
+            } else {
+                format!(
+                    "the document is larger than {}, the limit of this validator",
+                    rules::plural(settings.max_bytes, "byte", "bytes")
+                )
+            };
+            self.add(Finding::new(Code::TooLarge, "$", message));
             return None;
         }
         let src = match std::str::from_utf8(bytes) {
@@ -186,14 +193,14 @@ impl<'a> Check<'a> {
             ));
             return None;
         }
-        let value: Value = match serde_json::from_str(src) {
-            Ok(value) => value,
-            Err(e) => {
-                self.add(syntax_finding(&e));
-                return None;
-            }
-        };
-        self.index = Index::build(src);
+        let (value, patched) = self.parse(src);
+        if value.is_some() || !self.out_of_range.is_empty() {
+            self.index = Index::build(patched.as_deref().unwrap_or(src));
+        }
+        for (offset, literal) in std::mem::take(&mut self.out_of_range) {
+            self.number_out_of_range(offset, &literal);
+        }
+        let value = value?;
         let object = match value {
             Value::Object(object) => object,
             other => {
@@ -255,6 +262,73 @@ impl<'a> Check<'a> {
     fn push(&mut self, code: Code, path: &Path, message: String) {
         self.found(Finding::new(code, path.to_string(), message), path);
     }
+
+    /// Parses the source. A number beyond f64 (`1e400`) is JSON, but serde_json (like Go,
+    /// which refuses the document, and unlike JavaScript, which reads Infinity) cannot hold it:
+    /// each such number is noted (for an error of its own at the field that holds it, rather
+    /// than a syntax error) and replaced by a `0` padded to its length, so that the rest of the
+    /// document is still checked and every offset still holds.
+    fn parse(&mut self, src: &str) -> (Option<Value>, Option<String>) {
+        let mut patched: Option<String> = None;
+        loop {
+            let text = patched.as_deref().unwrap_or(src);
+            let e = match serde_json::from_str(text) {
+                Ok(value) => return (Some(value), patched),
+                Err(e) => e,
+            };
+            match number_out_of_range(text, &e) {
+                // Each one costs a parse: a few are reported, a flood is cut short.
+                Some(_) if self.out_of_range.len() == MAX_OUT_OF_RANGE => return (None, patched),
+                Some(range) => {
+                    self.out_of_range
+                        .push((range.start, src[range.clone()].to_owned()));
+                    let zero = format!("0{}", " ".repeat(range.len() - 1));
+                    patched
+                        .get_or_insert_with(|| src.to_owned())
+                        .replace_range(range, &zero);
+                }
+                None => {
+                    self.add(syntax_finding(text, &e));
+                    return (None, patched);
+                }
+            }
+        }
+    }
+
+    fn number_out_of_range(&mut self, offset: usize, literal: &str) {
+        let path = self.index.path_at(offset);
+        let mut message = format!(
+            "{path} holds {literal}, a number beyond the range of a 64-bit float (about 1.8e308); JSON readers disagree on such a number (JavaScript reads Infinity, Go refuses the document)"
+        );
+        if path == Path::root().key(Field::DriftCount.name()) {
+            message.push_str(&format!("; expected {}", Field::DriftCount.expected()));
+        }
+        self.findings.push(Finding::new(
+            Code::NumberOutOfRange,
+            path.to_string(),
+            message,
+        ));
+        self.offsets.push(Some(offset));
+    }
+}
+
+/// How many numbers out of range are reported before validation stops looking.
+const MAX_OUT_OF_RANGE: usize = 16;
+
+/// The byte range of the number serde_json found out of range; `None` for any other error.
+fn number_out_of_range(src: &str, e: &serde_json::Error) -> Option<std::ops::Range<usize>> {
+    if !e.to_string().starts_with("number out of range") {
+        return None;
+    }
+    // serde_json stops on the number's last character.
+    let last = crate::locate::byte_offset(src, e.line(), e.column())?;
+    let is_number = |c: &u8| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E');
+    let bytes = src.as_bytes();
+    let start = bytes[..=last]
+        .iter()
+        .rposition(|c| !is_number(c))
+        .map_or(0, |i| i + 1);
+    Some(start..last + 1)
 }
 
 /// Findings from the rules get the position of the value they are about, once the source has
@@ -264,9 +338,13 @@ impl Sink for Check<'_> {
         self.offsets.push(self.index.offset(self.src, at));
         self.findings.push(finding);
     }
+
+    fn literal(&self, key: &str) -> Option<&str> {
+        self.index.literal(self.src, key)
+    }
 }
 
-fn syntax_finding(e: &serde_json::Error) -> Finding {
+fn syntax_finding(src: &str, e: &serde_json::Error) -> Finding {
     let full = e.to_string();
     // serde_json appends " at line L column C"; the finding carries those as fields.
     let message = full
@@ -281,9 +359,13 @@ fn syntax_finding(e: &serde_json::Error) -> Finding {
         (Code::SyntaxError, format!("invalid JSON: {message}"))
     };
     let finding = Finding::new(code, "$", message);
-    if e.line() > 0 {
-        finding.at(e.line(), e.column().max(1))
-    } else {
-        finding
+    // serde_json counts columns in bytes; findings count characters.
+    // Parsing a non-empty str, serde_json always has a position in it.
+    match crate::locate::byte_offset(src, e.line(), e.column().max(1)) {
+        Some(offset) => {
+            let (line, column) = crate::locate::line_column(src, offset);
+            finding.at(line, column)
+        }
+        None => finding,
     }
 }

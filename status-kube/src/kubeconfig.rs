@@ -55,26 +55,46 @@ pub(crate) fn read(path: &Path, kubeconfig: &str) -> Result<Kubeconfig, Error> {
         kubeconfig: kubeconfig.to_owned(),
         source: KubeconfigError::ReadConfig(e, path.to_owned()),
     })?;
-    let invalid = |problem: String| Error::KubeconfigInvalid {
-        kubeconfig: kubeconfig.to_owned(),
-        problem,
-    };
-    let text = decode(&bytes).map_err(invalid)?;
-    let mut config = match Kubeconfig::from_yaml(&text) {
-        Ok(config) => config,
-        Err(KubeconfigError::Parse(e)) => return Err(invalid(describe(&e, &text))),
-        // Several documents in one file that cannot be merged.
-        Err(source) => {
-            return Err(Error::KubeconfigUnreadable {
-                kubeconfig: kubeconfig.to_owned(),
-                source,
-            });
-        }
-    };
+    let mut config = parse(&bytes).map_err(|problem| problem.into_error(kubeconfig))?;
     if let Some(dir) = path.parent() {
         make_paths_absolute(&mut config, dir);
     }
     Ok(config)
+}
+
+/// Why the bytes of a kubeconfig are not one.
+#[derive(Debug)]
+pub(crate) enum Unparsed {
+    /// The encoding or the YAML is wrong: what, and where, without a value of the file.
+    Invalid(String),
+    /// Several documents in one file that cannot be merged.
+    Unmergeable(KubeconfigError),
+}
+
+impl Unparsed {
+    /// The error that says it; `kubeconfig` is how messages name the file.
+    pub(crate) fn into_error(self, kubeconfig: &str) -> Error {
+        match self {
+            Unparsed::Invalid(problem) => Error::KubeconfigInvalid {
+                kubeconfig: kubeconfig.to_owned(),
+                problem,
+            },
+            Unparsed::Unmergeable(source) => Error::KubeconfigUnreadable {
+                kubeconfig: kubeconfig.to_owned(),
+                source,
+            },
+        }
+    }
+}
+
+/// The kubeconfig in `bytes` (the fuzz targets call this, through `crate::fuzzing`).
+pub(crate) fn parse(bytes: &[u8]) -> Result<Kubeconfig, Unparsed> {
+    let text = decode(bytes).map_err(Unparsed::Invalid)?;
+    match Kubeconfig::from_yaml(&text) {
+        Ok(config) => Ok(config),
+        Err(KubeconfigError::Parse(e)) => Err(Unparsed::Invalid(describe(&e, &text))),
+        Err(source) => Err(Unparsed::Unmergeable(source)),
+    }
 }
 
 /// A kubeconfig that was read but cannot be used, as an [`Error`]; a `*-data` field that is not

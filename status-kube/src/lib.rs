@@ -48,6 +48,11 @@ mod classify;
 mod cluster;
 mod credentials;
 mod error;
+/// status-kube's own reading of what people write (kubeconfig bytes, proxy settings), as plain
+/// functions for the fuzz targets (`fuzz/`) and their corpus replay (`fuzz-checks`). Not part
+/// of the API: it follows the modules it calls, which may change it in any release.
+#[doc(hidden)]
+pub mod fuzzing;
 mod kubeconfig;
 mod loader;
 pub mod names;

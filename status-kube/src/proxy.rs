@@ -107,22 +107,29 @@ pub(crate) fn choose(
     }
 }
 
-/// `url` as messages show it: a password in it becomes `***`.
+/// `url` as messages show it: a password in it becomes `***`. Works on any text, a URL or not.
+///
+/// The user information is looked for where URL parsers find it: after `scheme:` and any run of
+/// slashes, backslashes, tabs and line breaks, which the WHATWG URL standard (and so reqwest)
+/// skips (`http:///user:pass@host` is `http://user:pass@host` to it); without such a scheme, in
+/// the text from its start. It ends at its last `@`, the authority at the first `/`, `?` or `#`.
 pub(crate) fn shown(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    const SKIPPED: [char; 5] = ['/', '\\', '\t', '\n', '\r'];
+    let start = match url.split_once(':') {
+        Some((scheme, rest)) if rest.starts_with(SKIPPED) => {
+            scheme.len() + 1 + rest.len() - rest.trim_start_matches(SKIPPED).len()
+        }
+        _ => 0,
+    };
+    let (head, rest) = url.split_at(start);
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(end);
-    let authority = match authority.rsplit_once('@') {
+    match authority.rsplit_once('@') {
         Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _password)) => format!("{user}:***@{host}"),
-            None => format!("{user_info}@{host}"),
+            Some((user, _password)) => format!("{head}{user}:***@{host}{path}"),
+            None => url.to_owned(),
         },
-        None => authority.to_owned(),
-    };
-    if scheme.is_empty() {
-        format!("{authority}{path}")
-    } else {
-        format!("{scheme}://{authority}{path}")
+        None => url.to_owned(),
     }
 }
 
@@ -149,7 +156,7 @@ fn is_loopback(host: &str) -> bool {
 }
 
 /// Whether the `NO_PROXY` list `no_proxy` names `host`:`port` (Go's rules, above).
-fn excludes(no_proxy: &str, host: &str, port: u16) -> bool {
+pub(crate) fn excludes(no_proxy: &str, host: &str, port: u16) -> bool {
     let ip = host.parse::<IpAddr>().ok();
     no_proxy
         .split(',')

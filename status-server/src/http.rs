@@ -208,7 +208,7 @@ fn echoed(path: &str) -> &str {
 }
 
 #[derive(Debug, Clone)]
-enum Kind<'a> {
+pub(crate) enum Kind<'a> {
     Document(&'a str),
     All,
     Overview,
@@ -222,12 +222,12 @@ enum Kind<'a> {
     Other,
 }
 
-struct Route<'a> {
-    label: &'static str,
-    kind: Kind<'a>,
+pub(crate) struct Route<'a> {
+    pub(crate) label: &'static str,
+    pub(crate) kind: Kind<'a>,
 }
 
-fn route_of(path: &str) -> Route<'_> {
+pub(crate) fn route_of(path: &str) -> Route<'_> {
     let (label, kind) = match path {
         "/" => ("/", Kind::Overview),
         "/badge.svg" => (
@@ -398,7 +398,7 @@ impl MessageBody for Chunked {
 }
 
 /// Whether `Accept-Encoding` allows gzip (`gzip` or `*`, with a non-zero q).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
+pub(crate) fn accepts_gzip(headers: &HeaderMap) -> bool {
     let mut gzip = None;
     let mut star = None;
     for value in headers.get_all(header::ACCEPT_ENCODING) {
@@ -424,7 +424,7 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 }
 
 /// Weak comparison of an `If-None-Match` list with the current tags (RFC 9110 13.1.2).
-fn if_none_match(value: &HeaderValue, current: &[&HeaderValue]) -> bool {
+pub(crate) fn if_none_match(value: &HeaderValue, current: &[&HeaderValue]) -> bool {
     let Ok(value) = value.to_str() else {
         return false;
     };

@@ -26,6 +26,11 @@
 
 mod config;
 mod connections;
+/// The request parsing the HTTP layer does by hand, as plain functions, for the fuzz targets
+/// (`fuzz/`) and their corpus replay (`fuzz-checks`). Not part of the API: it follows the HTTP
+/// layer, which may change it in any release.
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod layer;
 mod log;

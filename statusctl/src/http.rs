@@ -137,24 +137,29 @@ pub(crate) fn document_url(base: &str, name: Option<&str>) -> String {
 /// `url` as messages show it: a password in it becomes `***` (`http://ci:***@host/`), and
 /// control characters are escaped. Works on any text, a URL or not, so that even a URL reqwest
 /// cannot parse is never printed with its password.
+///
+/// The user information is looked for where URL parsers find it: after `scheme:` and any run of
+/// slashes, backslashes, tabs and line breaks, which the WHATWG URL standard (and so reqwest)
+/// skips (`http:///ci:pass@host` is `http://ci:pass@host` to it); without such a scheme, in the
+/// text from its start. It ends at its last `@`, the authority at the first `/`, `?` or `#`.
+/// status-kube shows a proxy's URL by the same rule.
 pub(crate) fn shown(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((scheme, rest)) => (Some(scheme), rest),
-        None => (None, url),
+    const SKIPPED: [char; 5] = ['/', '\\', '\t', '\n', '\r'];
+    let start = match url.split_once(':') {
+        Some((scheme, rest)) if rest.starts_with(SKIPPED) => {
+            scheme.len() + 1 + rest.len() - rest.trim_start_matches(SKIPPED).len()
+        }
+        _ => 0,
     };
-    // The authority ends at the first `/`, `?` or `#`; the user information, at its last `@`.
+    let (head, rest) = url.split_at(start);
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(end);
-    let authority = match authority.rsplit_once('@') {
+    let text = match authority.rsplit_once('@') {
         Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _password)) => format!("{user}:***@{host}"),
-            None => format!("{user_info}@{host}"),
+            Some((user, _password)) => format!("{head}{user}:***@{host}{path}"),
+            None => url.to_owned(),
         },
-        None => authority.to_owned(),
-    };
-    let text = match scheme {
-        Some(scheme) => format!("{scheme}://{authority}{path}"),
-        None => format!("{authority}{path}"),
+        None => url.to_owned(),
     };
     printable(&text).into_owned()
 }
@@ -258,6 +263,13 @@ mod tests {
             ("http://h?next=u:p@x", "http://h?next=u:p@x"),
             ("ci:s3cret@h", "ci:***@h"),
             ("http://u:p@h/\u{1b}[31m", "http://u:***@h/\\u{1b}[31m"),
+            // Slashes, backslashes and line breaks after the scheme are skipped by URL parsers:
+            // each of these has the password `s3cret` to reqwest.
+            ("http:///ci:s3cret@h/x", "http:///ci:***@h/x"),
+            ("http:/ci:s3cret@h", "http:/ci:***@h"),
+            ("https:\\\\ci:s3cret@h", "https:\\\\ci:***@h"),
+            ("http:/\n/ci:s3cret@h", "http:/\\n/ci:***@h"),
+            ("http:ci:s3cret@h", "http:***@h"),
         ];
         for (url, expected) in cases {
             assert_eq!(shown(url), expected, "{url}");

@@ -9,7 +9,8 @@
 //!
 //! A library only so that two binaries run the same CLI: `statusctl` (`main.rs`) and the
 //! image's multi-call binary (`gitops-status`, run as `/statusctl`). Its one public item is
-//! [`main_with`]; the modules stay private, so nothing else becomes an API to keep.
+//! [`main_with`]; the modules stay private, so nothing else becomes an API to keep (the hidden
+//! `fuzzing` module is for the fuzz targets, not an API).
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,6 +20,10 @@ mod collect;
 mod console;
 mod exit;
 mod flags;
+/// What statusctl parses by hand, as plain functions for the fuzz targets (`fuzz/`) and their
+/// corpus replay (`fuzz-checks`). Not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod input;
 mod output;

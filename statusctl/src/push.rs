@@ -479,7 +479,22 @@ fn jitter(base: Duration) -> Duration {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use clap::Parser;
+
+    #[test]
+    fn jitter_adds_at_most_the_base_again() {
+        // Racing pushers spread out over [base, 2 * base): never less than the base (that
+        // would retry hot), never unbounded (that would outlast --timeout).
+        for base in [1, 20, 3000].map(Duration::from_millis) {
+            for _ in 0..64 {
+                let delay = super::jitter(base);
+                assert!(delay >= base && delay < base * 2, "{delay:?} for {base:?}");
+            }
+        }
+        assert_eq!(super::jitter(Duration::ZERO), Duration::ZERO);
+    }
 
     #[test]
     fn timeout_takes_status_cores_duration_grammar() {

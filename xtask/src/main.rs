@@ -11,9 +11,11 @@ mod codegen;
 mod crate_checks;
 mod crates;
 mod dist;
+mod fuzz;
 mod host;
 mod image;
 mod lint;
+mod mutants;
 mod publish;
 mod release_check;
 mod set_version;
@@ -37,7 +39,7 @@ Tasks:
   codegen        write generated files (docs/status.schema.json, the chart's values.schema.json)
   tools          install the tools under target/tools (helm 3, helm 4, kubectl, kubernetes-validate,
                  checkov, cargo-deny, actionlint, zizmor, shellcheck, hadolint, syft,
-                 cargo-auditable; Chromium, the DejaVu fonts and the browser tests' npm packages)
+                 cargo-auditable; Chromium, the DejaVu fonts and the browser tests' npm packages; go)
   chart          lint, render and validate the Helm chart with Helm 3 and Helm 4
   lint           actionlint and zizmor over the workflows and actions, shellcheck over every shell
                  script, hadolint over the Containerfile
@@ -50,6 +52,8 @@ Tasks:
   bench          benchmarks: validate | server | push | live (all when none is named)
   soak           [--duration 10m] [--server PATH] the release server under load and churn; fails on
                  errors or growth; writes docs/images/soak*.svg and its part of docs/benchmarks.md
+  fuzz           run the fuzz targets on nightly: [--time 10m] [TARGET] (the time split between all)
+  mutants        mutation testing with cargo-mutants: [-p CRATE] [--shard K/N]
 ";
 
 fn main() -> ExitCode {
@@ -87,6 +91,8 @@ fn run() -> Result<()> {
         "set-version" => set_version::run(rest),
         "publish" => publish::run(rest),
         "soak" => soak::run(rest),
+        "fuzz" => fuzz::run(rest),
+        "mutants" => mutants::run(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())

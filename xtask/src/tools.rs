@@ -18,6 +18,11 @@
 //!   `status-server/tests/browser/package-lock.json` into `target/tools/browser`. The same font
 //!   file is what `cargo xtask codegen` measures the badges' text widths from.
 //!
+//! - Go (Debian's `golang-go`, for status-core's client decoding test), when it is missing and
+//!   this runs as root.
+//! - cargo-fuzz and cargo-mutants (crates.io) are installed on demand by `cargo xtask fuzz` and
+//!   `mutants` ([`cargo_tool`]), never by CI.
+//!
 //! Everything lands in `target/tools/bin`, which tests find through `GITOPS_STATUS_TOOLS`. A
 //! stamp file beside each installation records what was installed, so that changing a pin here
 //! reinstalls on the next run instead of keeping a stale tool.
@@ -114,6 +119,7 @@ pub(crate) fn install() -> Result<PathBuf> {
         let _ = std::fs::remove_dir_all(&unpacked);
         let _ = std::fs::remove_file(&tgz);
     }
+    go()?;
     python_tools(&root, &bin)?;
     checkers::install_checkov(&root, &bin)?;
     actionlint(&root)?;
@@ -315,6 +321,56 @@ pub(crate) fn cargo_auditable() -> Result<PathBuf> {
     )?;
     std::fs::write(&stamp, &wanted).with_context(|| format!("writing {}", stamp.display()))?;
     Ok(exe)
+}
+
+/// Go, for the test that decodes documents as Go programs do (`status-core/tests/clients.rs`):
+/// Debian's package when it is missing and we are root; else that test says it is skipped.
+fn go() -> Result<()> {
+    if crate::host::which("go").is_some() {
+        return Ok(());
+    }
+    if !crate::host::is_root() {
+        eprintln!(
+            "xtask tools: no `go` on PATH and not root: apt-get install golang-go to run the Go client test"
+        );
+        return Ok(());
+    }
+    crate::host::apt_get_install(&["golang-go"], crate::host::Recommends::Skip)
+}
+
+/// A cargo subcommand from crates.io, at a pinned version, installed under `target/tools` when
+/// missing; returns the `bin` directory to put first on `PATH`.
+pub(crate) fn cargo_tool(krate: &str, version: &str) -> Result<PathBuf> {
+    let root = target_dir().join("tools");
+    let bin = root.join("bin");
+    let installed = Command::new(bin.join(krate))
+        .arg(krate.trim_start_matches("cargo-"))
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains(version));
+    if !installed {
+        run_cmd(
+            crate::cargo()
+                .args([
+                    "install",
+                    "--locked",
+                    "--quiet",
+                    "--version",
+                    version,
+                    "--root",
+                ])
+                .arg(&root)
+                .arg(krate),
+        )?;
+    }
+    Ok(bin)
+}
+
+/// `PATH` with `bin` first.
+pub(crate) fn path_with(bin: &Path) -> Result<std::ffi::OsString> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(&path)))
+        .context("joining PATH")
 }
 
 fn newest_tgz(dir: &Path, package: &str) -> Result<PathBuf> {

@@ -314,11 +314,17 @@ fn required<'a>(slot: &'a Slot<String>, path: &str, expected: &str) -> Result<&'
     }
 }
 
+/// A time of the Application, in the profile every reader of the document parses (Argo CD
+/// writes Go's `time.RFC3339`, which is in it): refused here with its path, rather than by the
+/// document's rules without one.
 fn timestamp(s: &str, path: &str) -> Result<DateTime<FixedOffset>, Error> {
-    DateTime::parse_from_rfc3339(s).map_err(|e| {
+    crate::timestamp::check(s).map_err(|reason| {
         invalid(
             path,
-            format!("{path} is {s:?}, not an RFC 3339 timestamp ({e}); expected a time such as \"2026-04-21T10:00:00Z\""),
+            format!(
+                "{path} {}",
+                crate::timestamp::message(s, &crate::timestamp::explain(s, &reason))
+            ),
         )
     })
 }

@@ -116,4 +116,7 @@ fn an_unusable_proxy_is_named_without_its_password() {
     }
     assert_eq!(shown("http://u:p@h:1/x"), "http://u:***@h:1/x");
     assert_eq!(shown("u:p@h"), "u:***@h");
+    // URL parsers skip slashes (and backslashes, tabs, line breaks) after the scheme.
+    assert_eq!(shown("http:///u:p@h/x"), "http:///u:***@h/x");
+    assert_eq!(shown("http:/\\u:p@h"), "http:/\\u:***@h");
 }

@@ -15,7 +15,7 @@ use crate::snapshot::{Document, Snapshot};
 
 /// What a badge route answers in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum BadgeFormat {
+pub(crate) enum BadgeFormat {
     Svg,
     Shields,
 }

@@ -14,10 +14,10 @@ use chrono::{DateTime, Utc};
 use maud::{Markup, PreEscaped, html};
 use status_core::{StatusDocument, SyncStatus};
 
+use super::Listed;
 use super::palette::{Tone, health_tone, sync_tone};
 use super::text::{age, exact, machine, short_revision, truncate, utc};
 use super::{Live, Settings, layout};
-use super::Listed;
 
 /// Files listed on a card; the rest are counted (the document's page lists them all).
 const MAX_FILES: usize = 50;

@@ -218,3 +218,82 @@ fn files_that_are_not_regular_files_are_refused_and_the_last_good_kept() {
         }
     }
 }
+
+#[test]
+fn an_unreadable_key_is_reported_once_and_its_last_good_version_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("status.json");
+    let now = SystemTime::now();
+    // A key that vanished between listing and reading is gone, not an error.
+    let candidate = Candidate {
+        read: path.clone(),
+        shown: path.clone(),
+        generation: false,
+    };
+    assert!(matches!(load(&candidate, None), Loaded::Gone));
+    // A directory where the file was cannot be read ("Is a directory", as root too).
+    std::fs::create_dir(&path).unwrap();
+    let Loaded::Invalid { error, fresh } = load(&candidate, None) else {
+        panic!("an unreadable key is an error");
+    };
+    assert!(fresh, "a new error is logged and counted");
+    assert!(
+        error.message.starts_with("cannot read "),
+        "{}",
+        error.message
+    );
+    assert!(error.content.is_none() && error.findings.is_empty());
+    let Loaded::Valid(good) = validate(&path, DOC.as_bytes().to_vec(), now) else {
+        panic!("DOC is valid");
+    };
+    // Still unreadable at the next scan: the same error, not news.
+    let slot = Slot {
+        served: Some(good.clone()),
+        error: Some(error.clone()),
+    };
+    let Loaded::Invalid {
+        error: again,
+        fresh,
+    } = load(&candidate, Some(&slot))
+    else {
+        panic!("still unreadable");
+    };
+    assert!(!fresh, "an error already reported is not reported again");
+    assert!(Arc::ptr_eq(&again, &error), "the first report is kept");
+    // Unreadable after a rejected document (or after another read error): news.
+    for earlier in [
+        LoadError {
+            content: Some(1),
+            ..LoadError::clone_of(&error)
+        },
+        LoadError {
+            message: "cannot read it: another reason".to_owned(),
+            ..LoadError::clone_of(&error)
+        },
+    ] {
+        let slot = Slot {
+            served: Some(good.clone()),
+            error: Some(Arc::new(earlier)),
+        };
+        let Loaded::Invalid {
+            error: now_error,
+            fresh,
+        } = load(&candidate, Some(&slot))
+        else {
+            panic!("still unreadable");
+        };
+        assert!(fresh);
+        assert!(now_error.content.is_none() && now_error.message == error.message);
+    }
+}
+
+impl LoadError {
+    fn clone_of(e: &LoadError) -> LoadError {
+        LoadError {
+            origin: e.origin.clone(),
+            message: e.message.clone(),
+            findings: e.findings.clone(),
+            content: e.content,
+        }
+    }
+}

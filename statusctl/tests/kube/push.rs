@@ -413,6 +413,48 @@ fn retries_are_bounded() {
 }
 
 #[test]
+fn races_are_read_again_up_to_twenty_times() {
+    // A 409 on the resourceVersion (someone wrote between our read and our apply) makes push
+    // read again: twenty times and no more, then it stops without having written anything.
+    // The ConfigMap exists first, so that its creation (which counts as a read again too)
+    // does not take one of the twenty.
+    let pushed_after = |races: usize| {
+        let cluster = Cluster::start();
+        let first = cluster.file("first.json", &doc("apps", "2026-04-21T11:00:00Z"));
+        assert_eq!(run(cluster.statusctl().arg("push").arg(&first)).code, 0);
+        let before = cluster.server.requests().len();
+        let file = cluster.file("doc.json", &doc("apps", "2026-04-21T12:00:00Z"));
+        cluster.server.fail_next(vec![409; races]);
+        let start = std::time::Instant::now();
+        let out = run(cluster.statusctl().arg("push").arg(&file));
+        let took = start.elapsed();
+        let reads = cluster.server.requests().len() - before;
+        (out, reads, cluster.live_data()["status.json"].clone(), took)
+    };
+    let (out, _, stored, took) = pushed_after(20);
+    assert_eq!(out.code, 0, "twenty races are survived: {}", out.stderr);
+    // Racers back off 10 ms more per race (up to 110 ms, plus jitter): 1.75 s at least over
+    // twenty, and far less than the 15 s a back-off ten times as steep would take.
+    let (least, most) = (
+        std::time::Duration::from_millis(1750),
+        std::time::Duration::from_secs(12),
+    );
+    assert!(took >= least && took < most, "twenty races took {took:?}");
+    assert_eq!(stored, doc("apps", "2026-04-21T12:00:00Z"));
+
+    let (out, reads, stored, _) = pushed_after(21);
+    assert_eq!(out.code, 7, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("kept changing under 20 attempts; nothing was pushed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(reads, 21, "one read per race, and no write");
+    assert_eq!(stored, doc("apps", "2026-04-21T11:00:00Z"));
+}
+
+#[test]
 fn the_context_flag_picks_the_kubeconfig_context() {
     let cluster = Cluster::start();
     // A kubeconfig whose current context points nowhere, and a named context that works.

@@ -1,0 +1,5 @@
+//! The `credentials` target: the properties of `fuzz_checks::credentials` on the fuzzer's bytes.
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_checks::credentials(data));
