@@ -117,7 +117,7 @@ impl FakeApiServer {
         // Open watches are cut first, at once: a change made after `stop` returns must never
         // reach a client (the workers would otherwise keep streaming for a moment after the
         // server stopped accepting).
-        self.shared.watches.cut_all();
+        self.shared.watches.stop();
         let running = self.running().take();
         if let Some(running) = running {
             // The command is sent at once; waiting for its answer would need an executor, and
@@ -156,6 +156,7 @@ impl FakeApiServer {
                 }
             }
         };
+        self.shared.watches.resume();
         let running = serve(listener, &self.certs, &self.shared)?;
         *self.running() = Some(running);
         Ok(())

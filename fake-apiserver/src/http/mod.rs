@@ -76,7 +76,14 @@ pub(crate) async fn handle(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let response = match respond(&req, &body, &shared, &content_type) {
+    // A stopped server answers nothing: a request that reached a worker as it stopped (on a
+    // kept-alive connection) has its connection dropped, as an outage drops it.
+    let outcome = if shared.watches.stopped() {
+        Err(ApiError::injected(DROP_CONNECTION))
+    } else {
+        respond(&req, &body, &shared, &content_type)
+    };
+    let response = match outcome {
         Ok(response) => response,
         Err(err) => error_response(&err),
     };

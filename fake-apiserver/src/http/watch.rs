@@ -29,7 +29,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::web::{self, Bytes};
@@ -53,6 +53,9 @@ pub(crate) struct Watches {
     open: Arc<AtomicUsize>,
     /// How often a watch that allows bookmarks gets one.
     bookmark_interval: Duration,
+    /// Set while the server is stopped (an outage): every request is refused, and a watch
+    /// that a request opened just as the server stopped is cut at once.
+    stopped: AtomicBool,
 }
 
 impl Watches {
@@ -63,7 +66,26 @@ impl Watches {
             generation: watch::Sender::new((0, false)),
             open: Arc::new(AtomicUsize::new(0)),
             bookmark_interval: bookmark_interval.max(Duration::from_millis(10)),
+            stopped: AtomicBool::new(false),
         }
+    }
+
+    /// The server stops: from now on every request is refused and every watch cut, the ones
+    /// open now and any a request in flight opens later.
+    pub(crate) fn stop(&self) {
+        // Set before the cut: a watch that subscribes after the cut sees the flag.
+        self.stopped.store(true, Ordering::SeqCst);
+        self.cut_all();
+    }
+
+    /// The server serves again.
+    pub(crate) fn resume(&self) {
+        self.stopped.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether the server is stopped.
+    pub(crate) fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
     }
 
     /// Ends every open watch now: each client sees its stream end cleanly.
@@ -159,7 +181,16 @@ pub(crate) fn serve(
         // the first wake-up.
         revisions: store.subscribe(),
         generation: shared.watches.generation.subscribe(),
-        started: shared.watches.generation.borrow().0,
+        // Subscribed first, then the flag read: a watch opened as the server stops belongs to
+        // no generation of its own, and is cut at once.
+        started: {
+            let current = shared.watches.generation.borrow().0;
+            if shared.watches.stopped() {
+                current.wrapping_sub(1)
+            } else {
+                current
+            }
+        },
         deadline,
         next_bookmark: None,
         _open: Open::new(&shared.watches.open),
