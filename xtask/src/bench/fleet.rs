@@ -86,7 +86,7 @@ pub(crate) fn run() -> Result<()> {
     }
     eprintln!("bench fleet: {FLEET} Applications of {written} bytes on average in the fake");
 
-    let load_before = load_average();
+    let load_before = super::proc::load_average();
     let port = free_port()?;
     let started = Instant::now();
     let server = start_server(&release.join("status-server"), &kubeconfig, port)?;
@@ -122,7 +122,7 @@ pub(crate) fn run() -> Result<()> {
     samples.sort();
     let pages = Pages::measure(port)?;
     let peak = vm_hwm_kib(pid);
-    let load = (load_before, load_average());
+    let load = (load_before, super::proc::load_average());
 
     let figures = Figures {
         written,
@@ -324,14 +324,6 @@ impl Pages {
             page: get(&format!("/status/{}.html", generate::name(7)), &[])?,
         })
     }
-}
-
-/// The 1-minute load average (`/proc/loadavg`), or `?`.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "?".to_owned())
 }
 
 impl Figures {

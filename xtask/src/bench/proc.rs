@@ -1,5 +1,5 @@
-//! What the benchmarks read of a running process from `/proc`: its resident memory (now and
-//! at its peak) and the CPU time it has used.
+//! What the benchmarks read from `/proc`: of a running process, its resident memory (now and
+//! at its peak) and the CPU time it has used; of the machine, its load.
 
 use std::process::Command;
 
@@ -49,4 +49,12 @@ pub(crate) fn clock_ticks_per_second() -> f64 {
         .ok()
         .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
         .unwrap_or(100.0)
+}
+
+/// The machine's 1-minute load average (`/proc/loadavg`), or `?`.
+pub(crate) fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
 }

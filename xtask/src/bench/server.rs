@@ -41,6 +41,8 @@ const CLIENT_CPU: &str = "1";
 const CONNECTIONS: &str = "64";
 
 pub(crate) fn run() -> Result<()> {
+    // The machine's own load, before this run adds to it (the report gives it).
+    let load_before = super::proc::load_average();
     let seconds: u64 = std::env::var("BENCH_SERVER_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -136,6 +138,7 @@ pub(crate) fn run() -> Result<()> {
         &actual_sizes,
         (seconds, repeat),
         &tools,
+        &load_before,
     );
     let report = format!("{report}{}", pages::render(&page_rows));
     println!("{report}");
