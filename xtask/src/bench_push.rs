@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::host::start_fake_apiserver;
-use crate::{cargo, project_root, run_cmd, target_dir};
+use crate::host::{build_release, start_fake_apiserver};
+use crate::{project_root, target_dir};
 
 const START: &str = "<!-- bench-push:start -->";
 const END: &str = "<!-- bench-push:end -->";
@@ -33,15 +33,7 @@ pub(crate) fn run() -> Result<()> {
         crate::tools::install()?;
     }
     let kubectl = fake_apiserver::tools::find("kubectl")?;
-    run_cmd(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "statusctl",
-        "-p",
-        "fake-apiserver",
-    ]))?;
-    let release = target_dir().join("release");
+    let release = build_release(&["statusctl", "fake-apiserver"])?;
     let statusctl = release.join("statusctl");
     let work = target_dir().join("bench-push");
     drop(std::fs::remove_dir_all(&work));

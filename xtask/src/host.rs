@@ -111,6 +111,18 @@ pub(crate) fn free_port() -> Result<u16> {
         .port())
 }
 
+/// Builds `packages` with the release profile and returns the directory their binaries are
+/// in (`target/release`): what the benchmarks and the soak run.
+pub(crate) fn build_release(packages: &[&str]) -> Result<PathBuf> {
+    let mut cmd = crate::cargo();
+    cmd.args(["build", "--release"]);
+    for package in packages {
+        cmd.args(["-p", package]);
+    }
+    run_cmd(&mut cmd)?;
+    Ok(crate::target_dir().join("release"))
+}
+
 /// Starts the fake API server `binary` (`fake-apiserver`) on a loopback port, writing a
 /// kubeconfig for it (an admin token, namespace `default`) to `kubeconfig`; returns once it
 /// listens. Stopped when the returned process is dropped.

@@ -33,8 +33,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::host::{ChildProcess, free_port, http_get, start_fake_apiserver};
-use crate::{cargo, project_root, run_cmd, target_dir};
+use crate::host::{ChildProcess, build_release, free_port, http_get, start_fake_apiserver};
+use crate::{project_root, target_dir};
 
 use self::client::{Client, Tally};
 use self::verdict::{Sample, quantile, read_proc};
@@ -119,17 +119,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             ),
         }
     }
-    run_cmd(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "status-server",
-        "-p",
-        "statusctl",
-        "-p",
-        "fake-apiserver",
-    ]))?;
-    let release = target_dir().join("release");
+    let release = build_release(&["status-server", "statusctl", "fake-apiserver"])?;
     let binaries = Binaries {
         server: server.unwrap_or_else(|| release.join("status-server")),
         statusctl: release.join("statusctl"),
@@ -349,7 +339,7 @@ mod tests {
     /// selection of packages unifies features differently and would build them again
     /// (`cargo()` leaves out the variables cargo set for this test, for the same reason).
     fn debug_binaries() -> Binaries {
-        let mut cargo = cargo();
+        let mut cargo = crate::cargo();
         let status = cargo
             .args([
                 "test",

@@ -31,8 +31,8 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use super::proc::{clock_ticks_per_second, cpu_ticks, vm_hwm_kib, vm_rss_kib};
-use crate::host::{ChildProcess, free_port, http_get};
-use crate::{cargo, run_cmd, target_dir};
+use crate::host::{ChildProcess, build_release, free_port, http_get};
+use crate::target_dir;
 use fake::Fake;
 use generate::NAMESPACE;
 
@@ -61,15 +61,7 @@ const TARGET_P95: Duration = Duration::from_secs(2);
 const GOAL_P95: Duration = Duration::from_millis(200);
 
 pub(crate) fn run() -> Result<()> {
-    run_cmd(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "status-server",
-        "-p",
-        "fake-apiserver",
-    ]))?;
-    let release = target_dir().join("release");
+    let release = build_release(&["status-server", "fake-apiserver"])?;
     let work = target_dir().join("bench-fleet");
     drop(std::fs::remove_dir_all(&work));
     std::fs::create_dir_all(&work)?;

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::host::{ChildProcess, free_port, http_get, start_fake_apiserver};
-use crate::{cargo, run_cmd, target_dir};
+use crate::host::{ChildProcess, build_release, free_port, http_get, start_fake_apiserver};
+use crate::target_dir;
 
 /// The markers of the section in docs/benchmarks.md.
 pub(crate) const START: &str = "<!-- bench-live:start -->";
@@ -28,17 +28,7 @@ const CHANGES: usize = 50;
 const GIVE_UP: Duration = Duration::from_secs(30);
 
 pub(crate) fn run() -> Result<()> {
-    run_cmd(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "status-server",
-        "-p",
-        "statusctl",
-        "-p",
-        "fake-apiserver",
-    ]))?;
-    let release = target_dir().join("release");
+    let release = build_release(&["status-server", "statusctl", "fake-apiserver"])?;
     let work = target_dir().join("bench-live");
     drop(std::fs::remove_dir_all(&work));
     std::fs::create_dir_all(&work)?;
